@@ -1,0 +1,2 @@
+/** Lifeline module active-nats. */
+package dev.lifeline.active.nats;

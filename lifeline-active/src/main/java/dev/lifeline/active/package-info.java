@@ -1,0 +1,2 @@
+/** Lifeline module active. */
+package dev.lifeline.active;

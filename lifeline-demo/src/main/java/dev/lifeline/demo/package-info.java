@@ -1,0 +1,2 @@
+/** Lifeline module demo. */
+package dev.lifeline.demo;

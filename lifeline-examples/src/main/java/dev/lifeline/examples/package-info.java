@@ -1,0 +1,2 @@
+/** Lifeline module examples. */
+package dev.lifeline.examples;

@@ -1,0 +1,2 @@
+/** Lifeline module grpc. */
+package dev.lifeline.grpc;

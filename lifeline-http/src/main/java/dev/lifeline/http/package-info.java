@@ -1,0 +1,2 @@
+/** Lifeline module http. */
+package dev.lifeline.http;
