@@ -18,7 +18,7 @@ public final class Json {
   private Json() {}
 
   /** Malformed or unsupported JSON; the message names the character offset. */
-  public static final class MalformedJsonException extends RuntimeException {
+  public static final class MalformedJsonException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
     MalformedJsonException(String message) {
