@@ -431,6 +431,18 @@ class LifelineCallsTest {
   }
 
   @Test
+  void cancelledByTheServerIsRetriedLikeUnavailable() throws Exception {
+    // A restarting server resets in-flight streams with RST_STREAM CANCEL; the caller did not
+    // cancel, so the (idempotent) call is retried rather than failed.
+    server.then(fail(Status.CANCELLED.withDescription("RST_STREAM")), ok("after restart"));
+    Channel ch = ClientInterceptors.intercept(raw, calls(exponential(3)).build().interceptor());
+    ListenableFuture<String> f = unary(ch, ScriptedServer.UNARY);
+    clock.forward(Duration.ofSeconds(1));
+    assertThat(f.get()).isEqualTo("after restart");
+    assertThat(server.attempts).hasValue(2);
+  }
+
+  @Test
   void cancellingDuringBackoffStopsWithoutAnotherAttempt() {
     server.otherwise(fail(Status.UNAVAILABLE));
     Channel ch = ClientInterceptors.intercept(raw, calls(exponential(3)).build().interceptor());

@@ -343,8 +343,9 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
           }
           decision = null;
         } else {
+          boolean byCaller = cancelStatus != null || context.isCancelled();
           FailureKind kind =
-              cancelStatus != null ? FailureKind.CANCELLED : GrpcFailures.classify(status);
+              byCaller ? FailureKind.CANCELLED : GrpcFailures.classify(status, false);
           AttemptOutcome outcome =
               AttemptOutcome.failure(kind, GrpcFailures.describe(status))
                   .pushback(GrpcFailures.pushback(trailers));
