@@ -391,4 +391,34 @@ class LifelineHttpClientTest {
         .contains("authorization=<redacted>")
         .doesNotContain("s3cr3t");
   }
+
+  @Test
+  void anInterruptedBackoffStopsTheCallAndKeepsTheInterruptFlag() {
+    server.replies(Reply.of(503));
+    client =
+        config(server.baseUrl())
+            .sleeper(
+                d -> {
+                  throw new InterruptedException("shutting down");
+                })
+            .buildClient();
+    LifelineHttpException e =
+        catchThrowableOfType(
+            LifelineHttpException.class, () -> client.execute(HttpRequest.get("/x")));
+    assertThat(Thread.interrupted()).isTrue();
+    assertThat(e.errorType()).isEqualTo(ErrorType.UNEXPECTED_ERROR);
+    assertThat(e.report().stopReason()).isEqualTo(StopReason.CANCELLED);
+    assertThat(server.requests).hasValue(1);
+  }
+
+  @Test
+  void aClosedClientRefusesCalls() {
+    client(config(server.baseUrl()));
+    client.close();
+    client.close();
+    assertThatThrownBy(() -> client.execute(HttpRequest.get("/x")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("'storage' is closed");
+    assertThat(server.requests).hasValue(0);
+  }
 }
