@@ -210,8 +210,7 @@ class LifelineCallsTest {
   @Test
   void maxAttemptsOneMakesExactlyOneCall() {
     server.otherwise(fail(Status.UNAVAILABLE));
-    Channel ch =
-        ClientInterceptors.intercept(raw, calls(RetryPolicy.noRetry()).build().interceptor());
+    Channel ch = calls(RetryPolicy.noRetry()).build().intercept(raw);
 
     LifelineCallException e = failure(unary(ch, ScriptedServer.UNARY));
     assertThat(server.attempts).hasValue(1);
