@@ -100,6 +100,16 @@ class CallExecutionTest {
   }
 
   @Test
+  void anAttemptEndingAfterTheDeadlineStopsWithDeadlineEvenIfItsKindIsNotRetryable() {
+    CallExecution call =
+        policy(RetryPolicy.defaults()).build().start("t", M, Duration.ofSeconds(1));
+    call.beforeAttempt();
+    time.forward(Duration.ofSeconds(1));
+    Decision d = call.afterAttempt(FailureKind.TIMEOUT, "DEADLINE_EXCEEDED", false, null);
+    assertThat(d.stopReason()).isEqualTo(StopReason.DEADLINE);
+  }
+
+  @Test
   void pushbackReplacesTheBackoffAndNegativePushbackStops() {
     CallExecution call = policy(fixed(3, Duration.ofMillis(100))).build().start("t", M);
     call.beforeAttempt();

@@ -6,7 +6,9 @@ import dev.lifeline.core.RetryBudget;
 import dev.lifeline.core.RetryPolicy;
 import dev.lifeline.core.Ticker;
 import dev.lifeline.grpc.internal.RetryingInterceptor;
+import io.grpc.Channel;
 import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Objects;
@@ -78,6 +80,11 @@ public final class LifelineCalls {
   /** The interceptor to put on a channel with {@code ClientInterceptors.intercept}. */
   public ClientInterceptor interceptor() {
     return interceptor;
+  }
+
+  /** Shorthand for {@code ClientInterceptors.intercept(channel, interceptor())}. */
+  public Channel intercept(Channel channel) {
+    return ClientInterceptors.intercept(channel, interceptor);
   }
 
   /** The policy, including the retry budgets and the circuit breakers (for monitoring). */

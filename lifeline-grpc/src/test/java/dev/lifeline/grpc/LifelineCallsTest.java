@@ -98,6 +98,8 @@ class LifelineCallsTest {
     return LifelineCallException.from(t).orElseThrow();
   }
 
+  // Farmer Power bug: the "reference" client turned UNAVAILABLE into a domain exception inside the
+  // retried method, so UNAVAILABLE was never retried.
   @Test
   void failsTwiceThenSucceedsOnTheThirdAttemptOnTheBackoffSchedule() throws Exception {
     server.then(fail(Status.UNAVAILABLE), fail(Status.UNAVAILABLE), ok("item-42"));
@@ -120,6 +122,7 @@ class LifelineCallsTest {
         .isEqualTo(2);
   }
 
+  // Farmer Power bug: ServiceUnavailableError hard-coded attempt_count=3 whatever happened.
   @Test
   void alwaysUnavailableGivesUpAfterThreeAttemptsWithOneTypedError() {
     server.otherwise(fail(Status.UNAVAILABLE.withDescription("connection refused")));
@@ -189,6 +192,7 @@ class LifelineCallsTest {
     assertThat(server.attempts).hasValue(4);
   }
 
+  // Farmer Power bug: AiModelClient retried every code, NOT_FOUND included (3 calls).
   @Test
   void notFoundIsNeverRetried() {
     server.otherwise(fail(Status.NOT_FOUND.withDescription("item 42")));
@@ -202,11 +206,11 @@ class LifelineCallsTest {
     assertThat(e.report().attempts().get(0).kind()).isEqualTo(FailureKind.CALLER_ERROR);
   }
 
+  // AegisSDK bug: max_retries=0 made zero calls and failed with "after 0 retries: None".
   @Test
   void maxAttemptsOneMakesExactlyOneCall() {
     server.otherwise(fail(Status.UNAVAILABLE));
-    Channel ch =
-        ClientInterceptors.intercept(raw, calls(RetryPolicy.noRetry()).build().interceptor());
+    Channel ch = calls(RetryPolicy.noRetry()).build().intercept(raw);
 
     LifelineCallException e = failure(unary(ch, ScriptedServer.UNARY));
     assertThat(server.attempts).hasValue(1);

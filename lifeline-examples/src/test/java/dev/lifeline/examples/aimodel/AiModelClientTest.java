@@ -188,7 +188,7 @@ class AiModelClientTest {
     int port = first.getPort();
     RetryPolicy policy =
         RetryPolicy.builder()
-            .maxAttempts(8)
+            .maxAttempts(10)
             .backoff(
                 Backoff.exponential(Duration.ofMillis(200), Duration.ofSeconds(2))
                     .withJitter(Jitter.proportional(0.2)))
