@@ -10,6 +10,7 @@ import io.grpc.ConnectivityState;
 import io.grpc.MethodDescriptor;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -18,7 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Before each call the lease checks the channel's local state (no network): IDLE, CONNECTING,
  * READY and TRANSIENT_FAILURE proceed, a channel found SHUTDOWN underneath is rebuilt once for all
- * callers. Calls without a deadline get {@link ChannelOptions#defaultDeadline()}.
+ * callers. Calls without a deadline get {@link ChannelOptions#defaultDeadline()}, applied before
+ * the lease's interceptors run.
  *
  * <p>{@link #close()} releases only this lease: the channel stays open while other leases hold it,
  * and the last release drains in-flight calls for at most {@link ChannelOptions#shutdownGrace()}.
@@ -44,7 +46,14 @@ public final class LifelineChannel extends Channel implements AutoCloseable {
   @Override
   public <ReqT, RespT> ClientCall<ReqT, RespT> newCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions) {
-    return front.newCall(method, callOptions);
+    // The default deadline is applied before the lease's interceptors, so that a retry
+    // interceptor budgets its attempts against it.
+    CallOptions effective =
+        callOptions.getDeadline() == null
+            ? callOptions.withDeadlineAfter(
+                managed.options().defaultDeadline().toNanos(), TimeUnit.NANOSECONDS)
+            : callOptions;
+    return front.newCall(method, effective);
   }
 
   @Override
