@@ -474,4 +474,25 @@ class ChannelPoolTest {
     assertThat(seen.get(0).getDeadline()).isNotNull();
     assertThat(seen.get(0).getDeadline().timeRemaining(TimeUnit.SECONDS)).isBetween(20L, 30L);
   }
+
+  @Test
+  void theHealthCheckIsLocalAndCheap() {
+    LifelineChannel lease = pool.lease(target);
+    StringEchoService.say(lease, "warm", WAIT);
+    int calls = echo.calls();
+    int n = 1_000_000;
+    int healthy = 0;
+    long start = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      if (lease.isHealthy()) {
+        healthy++;
+      }
+    }
+    long nanosEach = (System.nanoTime() - start) / n;
+    assertThat(healthy).isEqualTo(n);
+    assertThat(echo.calls()).isEqualTo(calls);
+    // The target is well under 1 µs; the bound only catches a check that goes to the network.
+    assertThat(nanosEach).isLessThan(5_000);
+    System.out.println("isHealthy() took " + nanosEach + " ns per call");
+  }
 }
