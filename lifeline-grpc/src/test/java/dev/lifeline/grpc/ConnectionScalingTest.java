@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.lifeline.testing.FakeClock;
 import dev.lifeline.testing.StringEchoService;
 import io.grpc.CallOptions;
 import io.grpc.ConnectivityState;
@@ -122,6 +123,8 @@ class ConnectionScalingTest {
         ChannelPool.builder()
             .builderFactory(
                 t -> builds.getAndIncrement() == 0 ? base.newBuilder(nowhere) : base.newBuilder(t))
+            // Fake time: Lifeline's reconnect resets must not wake the broken member mid-test.
+            .scheduler(new FakeClock().scheduler())
             .build();
     LifelineChannel lease =
         pool.lease(
