@@ -278,6 +278,8 @@ class ChannelPoolTest {
 
   @Test
   void aChannelShutDownUnderneathIsRebuiltOnceForAThousandConcurrentCallers() throws Exception {
+    // isa_common bug: its fix reconnected outside the lock (a storm) and its test only asserted ">=
+    // 1".
     LifelineChannel lease = pool.lease(target);
     StringEchoService.say(lease, "warm", WAIT);
     ManagedChannel first = factory.last();
@@ -315,6 +317,7 @@ class ChannelPoolTest {
 
   @Test
   void transientFailureIsNotRebuiltButBackoffIsResetOnLifelinesSchedule() throws Exception {
+    // isa_common bug: treating TRANSIENT_FAILURE as "recreate" fought grpc and churned channels.
     for (Server s : servers) {
       s.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
@@ -416,6 +419,7 @@ class ChannelPoolTest {
 
   @Test
   void manualReconnectShutsTheOldChannelDownAfterItDrains() throws Exception {
+    // Farmer Power bug: _reset_channel() dropped the channel without closing it, leaking sockets.
     LifelineChannel lease = pool.lease(target);
     LifelineChannel other = pool.lease(target);
     StringEchoService.say(lease, "warm", WAIT);
@@ -443,6 +447,7 @@ class ChannelPoolTest {
 
   @Test
   void healthCheckIsReadOnlyAndNeverConnects() {
+    // isa_common: is_channel_healthy() must not connect; it checked a flag, not the channel.
     LifelineChannel lease = pool.lease(target);
     for (int i = 0; i < 100; i++) {
       assertThat(lease.isHealthy()).isTrue();
