@@ -500,4 +500,21 @@ class ChannelPoolTest {
     assertThat(nanosEach).isLessThan(5_000);
     System.out.println("isHealthy() took " + nanosEach + " ns per call");
   }
+
+  @Test
+  void theShutdownHookIsOfferedNotForcedAndClosingTwiceIsHarmless() {
+    ChannelPool hooked = ChannelPool.builder().builderFactory(factory).build();
+    assertThat(hooked.registerShutdownHook()).isSameAs(hooked);
+    assertThat(hooked.registerShutdownHook()).isSameAs(hooked);
+    LifelineChannel lease = hooked.lease(target);
+    assertThat(StringEchoService.say(lease, "h", WAIT)).isEqualTo("echo:h");
+    hooked.close();
+    hooked.close();
+    assertThat(factory.last().isTerminated()).isTrue();
+    assertThatThrownBy(() -> hooked.lease(target)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> StringEchoService.say(lease, "after", WAIT))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getDescription()).contains(target).contains("closed"));
+  }
 }
