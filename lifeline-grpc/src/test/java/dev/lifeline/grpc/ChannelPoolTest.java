@@ -517,4 +517,19 @@ class ChannelPoolTest {
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getDescription()).contains(target).contains("closed"));
   }
+
+  @Test
+  void leasingAgainAfterTheLastReleaseStartsAFreshEntryWithItsOwnMeters() {
+    LifelineChannel first = pool.lease(target);
+    StringEchoService.say(first, "1", WAIT);
+    first.close();
+    assertThat(registry.find("lifeline.channel.leases").gauges()).isEmpty();
+
+    LifelineChannel second = pool.lease(target);
+    assertThat(gauge("lifeline.channel.leases", "target", target)).isEqualTo(1);
+    assertThat(gauge("lifeline.channel.state", "target", target, "state", "idle")).isEqualTo(1);
+    assertThat(StringEchoService.say(second, "2", WAIT)).isEqualTo("echo:2");
+    assertThat(factory.built).hasSize(2);
+    assertThat(factory.built.get(0).isShutdown()).isTrue();
+  }
 }
