@@ -31,9 +31,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One pool entry: the current gRPC channel for a target and options, created lazily, rebuilt
- * single-flight when found SHUTDOWN or stuck READY, and kept reconnecting on Lifeline's own backoff
- * while in TRANSIENT_FAILURE.
+ * One pool entry: the gRPC channel (or, with {@code maxConnectionsPerTarget > 1}, channels) for a
+ * target and options, created lazily, rebuilt single-flight when found SHUTDOWN or stuck READY, and
+ * kept reconnecting on Lifeline's own backoff while in TRANSIENT_FAILURE.
  *
  * <p>Thread-safe. The hot path ({@link #newCall}) reads one volatile field and the channel's local
  * state; only creation and rebuilds take {@link #lock}.
@@ -84,6 +84,9 @@ public final class ManagedTarget {
 
   /** Guarded by the pool's lock. */
   private int leaseCount;
+
+  /** Guarded by {@link #lock}; numbers the channels created, for logs. */
+  private long generations;
 
   private final AtomicInteger leases = new AtomicInteger();
   private final Counter created;
@@ -309,9 +312,6 @@ public final class ManagedTarget {
       rebuild(s, "manual");
     }
   }
-
-  /** Guarded by {@link #lock}. */
-  private long generations;
 
   /** Guarded by {@link #lock}. */
   private Slot newSlot() {
