@@ -393,6 +393,71 @@ class LifelineCallsTest {
   }
 
   @Test
+  void flowControlCreditRequestedWhileWaitingToRetryIsReplayedOnTheNextAttempt() {
+    Channel ch = ClientInterceptors.intercept(raw, calls(exponential(3)).build().interceptor());
+    server.then(
+        fail(Status.UNAVAILABLE),
+        (req, obs) -> {
+          obs.onNext("1");
+          obs.onNext("2");
+          obs.onNext("3");
+          obs.onCompleted();
+        });
+    List<String> got = new CopyOnWriteArrayList<>();
+    AtomicReference<Status> closed = new AtomicReference<>();
+    io.grpc.ClientCall<String, String> call =
+        ch.newCall(ScriptedServer.STREAM, CallOptions.DEFAULT);
+    call.start(
+        new io.grpc.ClientCall.Listener<String>() {
+          @Override
+          public void onMessage(String message) {
+            got.add(message);
+          }
+
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            closed.set(status);
+          }
+        },
+        new Metadata());
+    call.request(1);
+    call.sendMessage("req");
+    call.halfClose();
+    assertThat(server.attempts).hasValue(1);
+    call.request(2);
+    clock.forward(Duration.ofSeconds(1));
+    assertThat(got).containsExactly("1", "2", "3");
+    assertThat(closed.get().isOk()).isTrue();
+  }
+
+  @Test
+  void flowControlCreditRequestedDuringAnUncommittedAttemptReachesThatAttempt() {
+    Channel ch = ClientInterceptors.intercept(raw, calls(exponential(3)).build().interceptor());
+    AtomicReference<StreamObserver<String>> held = new AtomicReference<>();
+    server.then((req, obs) -> held.set(obs));
+    List<String> got = new CopyOnWriteArrayList<>();
+    io.grpc.ClientCall<String, String> call =
+        ch.newCall(ScriptedServer.STREAM, CallOptions.DEFAULT);
+    call.start(
+        new io.grpc.ClientCall.Listener<String>() {
+          @Override
+          public void onMessage(String message) {
+            got.add(message);
+          }
+        },
+        new Metadata());
+    call.request(1);
+    call.sendMessage("req");
+    call.halfClose();
+    call.request(2);
+    held.get().onNext("1");
+    held.get().onNext("2");
+    held.get().onNext("3");
+    assertThat(got).containsExactly("1", "2", "3");
+    held.get().onCompleted();
+  }
+
+  @Test
   void staticHeadersReachTheServerAndSecretsNeverReachTheError() {
     server.otherwise(
         fail(Status.PERMISSION_DENIED.withDescription("token s3cr3t-dapr-token rejected")));
