@@ -35,9 +35,9 @@ import java.util.function.Supplier;
  * <p>Unary and server-streaming calls are retried (a server stream only before its first response
  * message); client-streaming and bidi calls pass through with the static headers and keep only
  * grpc's transparent retry. Keep grpc's own service-config retry off so it cannot multiply
- * attempts: build the channel with {@code disableServiceConfigLookUp()} and no {@code
- * retryPolicy} in a default service config (this keeps grpc's transparent retry), or with {@code
- * disableRetry()} (which in grpc-java also turns transparent retry off).
+ * attempts: build the channel with {@code disableServiceConfigLookUp()} and no {@code retryPolicy}
+ * in a default service config (this keeps grpc's transparent retry), or with {@code disableRetry()}
+ * (which in grpc-java also turns transparent retry off).
  *
  * <p>Defaults: those of {@link CallPolicy}; the target is the channel's authority; retries are
  * scheduled on a shared daemon thread.

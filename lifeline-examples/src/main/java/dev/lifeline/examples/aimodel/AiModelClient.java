@@ -7,8 +7,10 @@ import dev.lifeline.core.RetryPolicy;
 import dev.lifeline.examples.aimodel.proto.AiModelGrpc;
 import dev.lifeline.examples.aimodel.proto.ExtractRequest;
 import dev.lifeline.examples.aimodel.proto.ExtractResponse;
+import dev.lifeline.grpc.ChannelPool;
 import dev.lifeline.grpc.LifelineCallException;
 import dev.lifeline.grpc.LifelineCalls;
+import dev.lifeline.grpc.LifelineChannel;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
@@ -52,6 +54,7 @@ public final class AiModelClient implements AutoCloseable {
           .build();
 
   private final ManagedChannel ownedChannel;
+  private final LifelineChannel lease;
   private final AiModelGrpc.AiModelBlockingStub stub;
   private final Duration timeout;
   private final LifelineCalls calls;
@@ -71,8 +74,16 @@ public final class AiModelClient implements AutoCloseable {
     Channel base;
     if (b.channel != null) {
       ownedChannel = null;
+      lease = null;
       base = b.channel;
+    } else if (b.pool != null) {
+      // The application's shared pool: one keepalive channel per target, reconnected on Lifeline's
+      // schedule, with grpc's service-config retry off.
+      ownedChannel = null;
+      lease = b.pool.lease(b.target);
+      base = lease;
     } else {
+      lease = null;
       // One long-lived channel with keepalive (ADR-005). grpc's service-config retry stays off so
       // it cannot multiply Lifeline's attempts; its transparent retry remains.
       ownedChannel =
@@ -120,9 +131,15 @@ public final class AiModelClient implements AutoCloseable {
     return calls;
   }
 
-  /** Closes the channel this client created (not an injected one). Idempotent. */
+  /**
+   * Closes the channel this client created or releases its pool lease (an injected channel is left
+   * open). Idempotent.
+   */
   @Override
   public void close() {
+    if (lease != null) {
+      lease.close();
+    }
     if (ownedChannel != null) {
       ownedChannel.shutdownNow();
       try {
@@ -137,6 +154,7 @@ public final class AiModelClient implements AutoCloseable {
   public static final class Builder {
     private String target;
     private Channel channel;
+    private ChannelPool pool;
     private String appId;
     private String daprApiToken;
     private RetryPolicy retryPolicy = ADR_005;
@@ -156,6 +174,15 @@ public final class AiModelClient implements AutoCloseable {
         throw new IllegalArgumentException("target: '" + target + "' (expected: host:port)");
       }
       this.target = target;
+      return this;
+    }
+
+    /**
+     * Leases the channel for {@link #target} from the application's shared pool instead of creating
+     * one; {@link #close()} releases the lease. Default: the client creates its own channel.
+     */
+    public Builder channelPool(ChannelPool pool) {
+      this.pool = Objects.requireNonNull(pool, "channelPool");
       return this;
     }
 
@@ -223,6 +250,10 @@ public final class AiModelClient implements AutoCloseable {
     public AiModelClient build() {
       if (appId == null) {
         throw new IllegalStateException("appId: null (expected: the AI model's Dapr app id)");
+      }
+      if (pool != null && target == null) {
+        throw new IllegalStateException(
+            "target: null (expected: host:port to lease from the pool)");
       }
       if (target == null && channel == null) {
         throw new IllegalStateException("target: null (expected: host:port or a channel)");

@@ -12,6 +12,7 @@ import dev.lifeline.core.StopReason;
 import dev.lifeline.examples.aimodel.proto.AiModelGrpc;
 import dev.lifeline.examples.aimodel.proto.ExtractRequest;
 import dev.lifeline.examples.aimodel.proto.ExtractResponse;
+import dev.lifeline.grpc.ChannelPool;
 import dev.lifeline.grpc.LifelineCallException;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
@@ -38,6 +39,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -58,8 +60,9 @@ class AiModelClientTest {
   @AfterEach
   void tearDown() throws Exception {
     gate.countDown();
-    for (AutoCloseable c : closeables) {
-      c.close();
+    // Newest first: clients release their leases before the pool closes.
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      closeables.get(i).close();
     }
     for (Server s : servers) {
       s.shutdownNow();
@@ -184,6 +187,18 @@ class AiModelClientTest {
 
   @Test
   void survivesAServerRestartWithCallsInFlightWithoutRestartingTheClient() throws Exception {
+    restartWithCallsInFlight(builder -> builder);
+  }
+
+  @Test
+  void survivesAServerRestartOnAPooledChannel() throws Exception {
+    ChannelPool pool = ChannelPool.builder().meterRegistry(meters).build();
+    closeables.add(pool);
+    restartWithCallsInFlight(builder -> builder.channelPool(pool));
+  }
+
+  private void restartWithCallsInFlight(UnaryOperator<AiModelClient.Builder> channel)
+      throws Exception {
     Server first = startNetty(0);
     int port = first.getPort();
     RetryPolicy policy =
@@ -194,7 +209,8 @@ class AiModelClientTest {
                     .withJitter(Jitter.proportional(0.2)))
             .build();
     AiModelClient client =
-        AiModelClient.builder()
+        channel
+            .apply(AiModelClient.builder())
             .target("127.0.0.1:" + port)
             .appId("ai-model")
             .retryPolicy(policy)
