@@ -8,7 +8,7 @@ import java.util.Objects;
 
 /**
  * Creates the grpc builder for a target; {@link ChannelPool} then applies {@link ChannelOptions}
- * (keepalive, message size, idle timeout, {@code disableRetry()}) and builds the channel.
+ * (keepalive, message size, idle timeout, no service-config lookup) and builds the channel.
  *
  * <p>Implementations must be thread-safe and must not connect: grpc channels connect on first use.
  */

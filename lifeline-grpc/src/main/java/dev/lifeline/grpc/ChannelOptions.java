@@ -41,9 +41,10 @@ import java.util.Objects;
  *       channel is closed or replaced</td></tr>
  * </table>
  *
- * <p>grpc's service-config retry is always disabled on Lifeline channels ({@code disableRetry()}),
- * so that attempts made by Lifeline's retry interceptor never multiply with grpc's; grpc's
- * transparent retry of calls that never left the client stays on.
+ * <p>grpc's service-config retry is always off on Lifeline channels ({@code
+ * disableServiceConfigLookUp()} with no default retry policy), so that attempts made by Lifeline's
+ * retry interceptor never multiply with grpc's; grpc's transparent retry of calls that never left
+ * the client stays on.
  *
  * <p>Immutable and thread-safe.
  */

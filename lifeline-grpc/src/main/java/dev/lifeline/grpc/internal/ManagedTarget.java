@@ -327,8 +327,12 @@ public final class ManagedTarget {
         .keepAliveWithoutCalls(options.keepAliveWithoutCalls())
         .maxInboundMessageSize(options.maxInboundMessageSize())
         .idleTimeout(options.idleTimeout().toNanos(), TimeUnit.NANOSECONDS)
-        // Lifeline retries at the call level; grpc's service-config retry would multiply attempts.
-        .disableRetry();
+        // Lifeline retries at the call level, so no service config may bring grpc's own retry
+        // policy (attempts would multiply). Retry stays enabled in grpc because its transparent
+        // retry of calls that never left the client lives in the same machinery; disableRetry()
+        // would switch that off too.
+        .disableServiceConfigLookUp()
+        .enableRetry();
     ManagedChannel channel = builder.build();
     Slot slot = new Slot(channel, ++generations, index);
     created.increment();
