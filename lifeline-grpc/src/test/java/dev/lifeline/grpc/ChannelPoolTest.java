@@ -1,0 +1,477 @@
+package dev.lifeline.grpc;
+
+import static dev.lifeline.testing.StringEchoService.SAY;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.lifeline.testing.FakeClock;
+import dev.lifeline.testing.StringEchoService;
+import io.grpc.CallOptions;
+import io.grpc.ClientInterceptor;
+import io.grpc.ConnectivityState;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ChannelPoolTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(5);
+
+  private final FakeClock clock = new FakeClock();
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final StringEchoService echo = new StringEchoService();
+  private final RecordingFactory factory = RecordingFactory.inProcess();
+  private final String target = "pool-test-" + UUID.randomUUID();
+  private final List<Server> servers = new ArrayList<>();
+  private ChannelPool pool;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    startServer();
+    pool =
+        ChannelPool.builder()
+            .builderFactory(factory)
+            .scheduler(clock.scheduler())
+            .ticker(clock)
+            .random(() -> 0.5)
+            .meterRegistry(registry)
+            .build();
+  }
+
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    pool.close();
+    factory.shutdownAll();
+    for (Server s : servers) {
+      s.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private void startServer() throws IOException {
+    servers.add(
+        InProcessServerBuilder.forName(target).addService(echo.definition()).build().start());
+  }
+
+  private double counter(String name, String... tags) {
+    var c = registry.find(name).tags(tags).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  private double gauge(String name, String... tags) {
+    var g = registry.find(name).tags(tags).gauge();
+    return g == null ? Double.NaN : g.value();
+  }
+
+  @Test
+  void buildingThePoolAndLeasingOpenNothingUntilTheFirstCall() {
+    LifelineChannel lease = pool.lease(target);
+    assertThat(factory.built).isEmpty();
+    assertThat(lease.state()).isEqualTo(ConnectivityState.IDLE);
+    assertThat(lease.isHealthy()).isTrue();
+    assertThat(factory.built).isEmpty();
+
+    assertThat(StringEchoService.say(lease, "a", WAIT)).isEqualTo("echo:a");
+    assertThat(factory.built).hasSize(1);
+    assertThat(counter("lifeline.channel.created", "target", target)).isEqualTo(1);
+    assertThat(gauge("lifeline.channel.state", "target", target, "state", "ready")).isEqualTo(1);
+    assertThat(gauge("lifeline.channel.state", "target", target, "state", "idle")).isEqualTo(0);
+  }
+
+  @Test
+  void aThousandClientsShareOneChannel() {
+    List<LifelineChannel> leases = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      LifelineChannel lease = pool.lease(target);
+      leases.add(lease);
+      assertThat(StringEchoService.say(lease, "c" + i, WAIT)).isEqualTo("echo:c" + i);
+    }
+    assertThat(factory.built).hasSize(1);
+    assertThat(counter("lifeline.channel.created", "target", target)).isEqualTo(1);
+    assertThat(gauge("lifeline.channel.leases", "target", target)).isEqualTo(1000);
+    assertThat(pool.size()).isEqualTo(1);
+    leases.forEach(LifelineChannel::close);
+    assertThat(pool.size()).isZero();
+  }
+
+  @Test
+  void differentOptionsGetTheirOwnChannelButInterceptorsDoNot() {
+    AtomicInteger intercepted = new AtomicInteger();
+    ClientInterceptor counting =
+        new ClientInterceptor() {
+          @Override
+          public <ReqT, RespT> io.grpc.ClientCall<ReqT, RespT> interceptCall(
+              io.grpc.MethodDescriptor<ReqT, RespT> method,
+              CallOptions callOptions,
+              io.grpc.Channel next) {
+            intercepted.incrementAndGet();
+            return next.newCall(method, callOptions);
+          }
+        };
+    LifelineChannel plain = pool.lease(target);
+    LifelineChannel withInterceptor =
+        pool.lease(target, ChannelOptions.defaults(), List.of(counting));
+    StringEchoService.say(plain, "a", WAIT);
+    StringEchoService.say(withInterceptor, "b", WAIT);
+    StringEchoService.say(plain.intercept(List.of(counting)), "c", WAIT);
+    assertThat(intercepted).hasValue(2);
+    assertThat(factory.built).hasSize(1);
+
+    LifelineChannel other =
+        pool.lease(target, ChannelOptions.builder().defaultDeadline(Duration.ofSeconds(7)).build());
+    StringEchoService.say(other, "d", WAIT);
+    assertThat(factory.built).hasSize(2);
+    assertThat(pool.size()).isEqualTo(2);
+  }
+
+  @Test
+  void blockingFutureAndAsyncCallsAllWork() throws Exception {
+    LifelineChannel lease = pool.lease(target);
+    assertThat(ClientCalls.blockingUnaryCall(lease, SAY, CallOptions.DEFAULT, "b"))
+        .isEqualTo("echo:b");
+    assertThat(
+            ClientCalls.futureUnaryCall(lease.newCall(SAY, CallOptions.DEFAULT), "f")
+                .get(5, TimeUnit.SECONDS))
+        .isEqualTo("echo:f");
+    CompletableFuture<String> async = new CompletableFuture<>();
+    ClientCalls.asyncUnaryCall(
+        lease.newCall(SAY, CallOptions.DEFAULT),
+        "a",
+        new StreamObserver<>() {
+          @Override
+          public void onNext(String value) {
+            async.complete(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            async.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    assertThat(async.get(5, TimeUnit.SECONDS)).isEqualTo("echo:a");
+  }
+
+  @Test
+  void closingOneLeaseNeverClosesTheChannelAnotherLeaseUses() {
+    LifelineChannel first = pool.lease(target);
+    LifelineChannel second = pool.lease(target);
+    StringEchoService.say(first, "1", WAIT);
+    first.close();
+    first.close();
+    assertThat(StringEchoService.say(second, "2", WAIT)).isEqualTo("echo:2");
+    assertThat(factory.last().isShutdown()).isFalse();
+    assertThatThrownBy(() -> StringEchoService.say(first, "3", WAIT))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+              assertThat(e.getStatus().getDescription()).contains(target).contains("closed");
+            });
+    assertThat(first.isHealthy()).isFalse();
+  }
+
+  @Test
+  void lastReleaseDrainsInFlightCallsThenShutsTheChannelDown() throws Exception {
+    LifelineChannel lease = pool.lease(target);
+    StringEchoService.say(lease, "warm", WAIT);
+    echo.hold();
+    Future<String> inFlight =
+        ClientCalls.futureUnaryCall(lease.newCall(SAY, CallOptions.DEFAULT), "slow");
+    await().atMost(WAIT).until(() -> echo.heldCount() == 1);
+
+    lease.close();
+    ManagedChannel channel = factory.last();
+    assertThat(channel.isShutdown()).isTrue();
+    assertThat(channel.isTerminated()).isFalse();
+
+    echo.releaseHeld();
+    assertThat(inFlight.get(5, TimeUnit.SECONDS)).isEqualTo("echo:slow");
+    assertThat(channel.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(pool.size()).isZero();
+  }
+
+  @Test
+  void callsThatDoNotDrainWithinTheGraceTimeAreCancelled() throws Exception {
+    ChannelOptions options = ChannelOptions.builder().shutdownGrace(Duration.ofSeconds(2)).build();
+    LifelineChannel lease = pool.lease(target, options);
+    echo.hold();
+    Future<String> stuck =
+        ClientCalls.futureUnaryCall(lease.newCall(SAY, CallOptions.DEFAULT), "stuck");
+    await().atMost(WAIT).until(() -> echo.heldCount() == 1);
+    lease.close();
+    clock.forward(Duration.ofMillis(1999));
+    assertThat(stuck.isDone()).isFalse();
+    clock.forward(Duration.ofMillis(1));
+    assertThatThrownBy(() -> stuck.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(StatusRuntimeException.class);
+    assertThat(factory.last().awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void poolCloseWaitsForInFlightCallsAndIsIdempotent() throws Exception {
+    LifelineChannel lease = pool.lease(target);
+    echo.hold();
+    Future<String> inFlight =
+        ClientCalls.futureUnaryCall(lease.newCall(SAY, CallOptions.DEFAULT), "x");
+    await().atMost(WAIT).until(() -> echo.heldCount() == 1);
+    ExecutorService closer = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> closing = closer.submit(pool::close);
+      await().atMost(WAIT).until(() -> factory.last().isShutdown());
+      assertThat(closing.isDone()).isFalse();
+      echo.releaseHeld();
+      assertThat(inFlight.get(5, TimeUnit.SECONDS)).isEqualTo("echo:x");
+      closing.get(5, TimeUnit.SECONDS);
+    } finally {
+      closer.shutdownNow();
+    }
+    pool.close();
+    assertThat(factory.last().isTerminated()).isTrue();
+    assertThatThrownBy(() -> pool.lease(target))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(target);
+    assertThat(lease.isHealthy()).isFalse();
+  }
+
+  @Test
+  void callsWithoutADeadlineGetTheDefaultDeadlineAndNameTargetAndService() {
+    LifelineChannel lease =
+        pool.lease(
+            target, ChannelOptions.builder().defaultDeadline(Duration.ofMillis(200)).build());
+    echo.hold();
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(lease, SAY, CallOptions.DEFAULT, "x"))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+              assertThat(e.getStatus().getDescription())
+                  .contains("target=" + target)
+                  .contains("service=" + StringEchoService.SERVICE);
+            });
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    echo.releaseHeld();
+  }
+
+  @Test
+  void aChannelShutDownUnderneathIsRebuiltOnceForAThousandConcurrentCallers() throws Exception {
+    LifelineChannel lease = pool.lease(target);
+    StringEchoService.say(lease, "warm", WAIT);
+    ManagedChannel first = factory.last();
+    first.shutdownNow();
+    assertThat(lease.isHealthy()).isFalse();
+
+    int threads = 16;
+    int callers = 1000;
+    ExecutorService executor = Executors.newFixedThreadPool(threads);
+    java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+    List<Future<String>> results = new ArrayList<>();
+    try {
+      for (int i = 0; i < callers; i++) {
+        String req = "r" + i;
+        results.add(
+            executor.submit(
+                () -> {
+                  start.await(5, TimeUnit.SECONDS);
+                  return StringEchoService.say(lease, req, WAIT);
+                }));
+      }
+      start.countDown();
+      for (int i = 0; i < callers; i++) {
+        assertThat(results.get(i).get(10, TimeUnit.SECONDS)).isEqualTo("echo:r" + i);
+      }
+    } finally {
+      executor.shutdownNow();
+    }
+    assertThat(factory.built).hasSize(2);
+    assertThat(counter("lifeline.channel.rebuilds", "target", target, "reason", "shutdown"))
+        .isEqualTo(1);
+    assertThat(counter("lifeline.channel.created", "target", target)).isEqualTo(2);
+    assertThat(lease.isHealthy()).isTrue();
+  }
+
+  @Test
+  void transientFailureIsNotRebuiltButBackoffIsResetOnLifelinesSchedule() throws Exception {
+    for (Server s : servers) {
+      s.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    ChannelOptions options =
+        ChannelOptions.builder()
+            .reconnectBackoffInitial(Duration.ofMillis(100))
+            .reconnectBackoffMax(Duration.ofMillis(400))
+            .reconnectBackoffMultiplier(2.0)
+            .reconnectBackoffJitter(0.0)
+            .build();
+    LifelineChannel lease = pool.lease(target, options);
+    assertThatThrownBy(() -> StringEchoService.say(lease, "down", WAIT))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+              assertThat(e.getStatus().getDescription())
+                  .contains("target=" + target)
+                  .contains("service=" + StringEchoService.SERVICE);
+            });
+    await().atMost(WAIT).until(() -> lease.state() == ConnectivityState.TRANSIENT_FAILURE);
+    assertThat(lease.isHealthy()).isFalse();
+
+    // Delays 100, 200, 400, 400 ms: resets due at 100, 300, 700 and 1100 ms.
+    long[] dueMillis = {100, 300, 700, 1100};
+    long now = 0;
+    for (int i = 0; i < dueMillis.length; i++) {
+      await().atMost(WAIT).until(() -> lease.state() == ConnectivityState.TRANSIENT_FAILURE);
+      clock.forward(Duration.ofMillis(dueMillis[i] - now - 1));
+      assertThat(counter("lifeline.channel.backoff.resets", "target", target)).isEqualTo(i);
+      clock.forward(Duration.ofMillis(1));
+      now = dueMillis[i];
+      assertThat(counter("lifeline.channel.backoff.resets", "target", target)).isEqualTo(i + 1);
+    }
+    assertThat(factory.built).hasSize(1);
+    assertThat(counter("lifeline.channel.rebuilds", "target", target, "reason", "shutdown"))
+        .isZero();
+
+    startServer();
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              clock.forward(Duration.ofMillis(400));
+              return lease.state() == ConnectivityState.READY;
+            });
+    assertThat(StringEchoService.say(lease, "up", WAIT)).isEqualTo("echo:up");
+    assertThat(factory.built).hasSize(1);
+  }
+
+  @Test
+  void escapeHatchRebuildsAChannelThatClaimsReadyButKeepsFailing() throws Exception {
+    LifelineChannel lease =
+        pool.lease(target, ChannelOptions.builder().escapeHatchThreshold(3).build());
+    StringEchoService.say(lease, "warm", WAIT);
+    ManagedChannel first = factory.last();
+
+    echo.failWith(Status.UNAVAILABLE.withDescription("NOT_ACTIVE standby"));
+    for (int i = 0; i < 5; i++) {
+      assertThatThrownBy(() -> StringEchoService.say(lease, "n", WAIT))
+          .isInstanceOf(StatusRuntimeException.class);
+    }
+    assertThat(factory.built).as("NOT_ACTIVE answers do not count").hasSize(1);
+
+    echo.failWith(Status.UNAVAILABLE.withDescription("stuck"));
+    for (int i = 0; i < 2; i++) {
+      assertThatThrownBy(() -> StringEchoService.say(lease, "s", WAIT))
+          .isInstanceOf(StatusRuntimeException.class);
+    }
+    assertThat(factory.built).hasSize(1);
+    assertThatThrownBy(() -> StringEchoService.say(lease, "s", WAIT))
+        .isInstanceOf(StatusRuntimeException.class);
+    assertThat(factory.built).hasSize(2);
+    assertThat(first.isShutdown()).isTrue();
+    assertThat(counter("lifeline.channel.rebuilds", "target", target, "reason", "stuck_ready"))
+        .isEqualTo(1);
+
+    echo.respond();
+    assertThat(StringEchoService.say(lease, "ok", WAIT)).isEqualTo("echo:ok");
+    assertThat(first.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void successResetsTheEscapeHatchCount() {
+    LifelineChannel lease =
+        pool.lease(target, ChannelOptions.builder().escapeHatchThreshold(3).build());
+    StringEchoService.say(lease, "warm", WAIT);
+    for (int round = 0; round < 3; round++) {
+      echo.failWith(Status.UNAVAILABLE);
+      for (int i = 0; i < 2; i++) {
+        assertThatThrownBy(() -> StringEchoService.say(lease, "s", WAIT))
+            .isInstanceOf(StatusRuntimeException.class);
+      }
+      echo.respond();
+      StringEchoService.say(lease, "ok", WAIT);
+    }
+    assertThat(factory.built).hasSize(1);
+  }
+
+  @Test
+  void manualReconnectShutsTheOldChannelDownAfterItDrains() throws Exception {
+    LifelineChannel lease = pool.lease(target);
+    LifelineChannel other = pool.lease(target);
+    StringEchoService.say(lease, "warm", WAIT);
+    ManagedChannel old = factory.last();
+    echo.hold();
+    Future<String> inFlight =
+        ClientCalls.futureUnaryCall(other.newCall(SAY, CallOptions.DEFAULT), "draining");
+    await().atMost(WAIT).until(() -> echo.heldCount() == 1);
+
+    lease.reconnect();
+    assertThat(old.isShutdown()).isTrue();
+    echo.releaseHeld();
+    assertThat(inFlight.get(5, TimeUnit.SECONDS)).isEqualTo("echo:draining");
+    assertThat(old.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(StringEchoService.say(other, "new", WAIT)).isEqualTo("echo:new");
+    assertThat(factory.built).hasSize(2);
+    assertThat(counter("lifeline.channel.rebuilds", "target", target, "reason", "manual"))
+        .isEqualTo(1);
+    lease.close();
+    assertThatThrownBy(lease::reconnect)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(target);
+  }
+
+  @Test
+  void healthCheckIsReadOnlyAndNeverConnects() {
+    LifelineChannel lease = pool.lease(target);
+    for (int i = 0; i < 100; i++) {
+      assertThat(lease.isHealthy()).isTrue();
+      assertThat(lease.state()).isEqualTo(ConnectivityState.IDLE);
+    }
+    assertThat(factory.built).isEmpty();
+    assertThat(echo.calls()).isZero();
+  }
+
+  @Test
+  void interceptorsOnALeaseSeeTheDefaultDeadline() {
+    List<CallOptions> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ClientInterceptor capture =
+        new ClientInterceptor() {
+          @Override
+          public <ReqT, RespT> io.grpc.ClientCall<ReqT, RespT> interceptCall(
+              io.grpc.MethodDescriptor<ReqT, RespT> method,
+              CallOptions callOptions,
+              io.grpc.Channel next) {
+            seen.add(callOptions);
+            return new ForwardingClientCall.SimpleForwardingClientCall<>(
+                next.newCall(method, callOptions)) {};
+          }
+        };
+    LifelineChannel lease = pool.lease(target, ChannelOptions.defaults(), List.of(capture));
+    assertThat(ClientCalls.blockingUnaryCall(lease, SAY, CallOptions.DEFAULT, "d"))
+        .isEqualTo("echo:d");
+    assertThat(seen).hasSize(1);
+    assertThat(seen.get(0).getDeadline()).isNotNull();
+    assertThat(seen.get(0).getDeadline().timeRemaining(TimeUnit.SECONDS)).isBetween(20L, 30L);
+  }
+}
