@@ -1,0 +1,41 @@
+package dev.lifeline.active;
+
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Drives the standard gRPC health service from a member's role: SERVING while ACTIVE, NOT_SERVING
+ * while STANDBY, for the given service names. Thread-safe.
+ */
+public final class ActiveHealth {
+
+  private ActiveHealth() {}
+
+  /**
+   * Sets the current status now and on every role change.
+   *
+   * @param member the member whose role decides
+   * @param health the server's health manager
+   * @param serviceNames the health service names to report, e.g. {@code
+   *     lifeline.examples.order.OrderService}
+   */
+  public static void bind(ActiveMember member, HealthStatusManager health, String... serviceNames) {
+    Objects.requireNonNull(member, "member");
+    Objects.requireNonNull(health, "health");
+    List<String> names = List.of(serviceNames);
+    if (names.isEmpty()) {
+      throw new IllegalArgumentException("serviceNames: [] (expected: >= 1 name)");
+    }
+    member.addListener((role, token) -> set(health, names, role));
+    set(health, names, member.isActive() ? Role.ACTIVE : Role.STANDBY);
+  }
+
+  private static void set(HealthStatusManager health, List<String> names, Role role) {
+    ServingStatus s = role == Role.ACTIVE ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    for (String n : names) {
+      health.setStatus(n, s);
+    }
+  }
+}

@@ -1,0 +1,160 @@
+package dev.lifeline.active;
+
+import dev.lifeline.active.internal.DefaultActiveMember;
+import dev.lifeline.core.Ticker;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * One member of a single-active group: it competes for the group's lease, renews it while ACTIVE
+ * and steps down to STANDBY as soon as it cannot prove it still holds it.
+ *
+ * <p>Lifecycle: {@link #start()} begins as STANDBY and tries to acquire at once; {@link #close()}
+ * steps down, drains in-flight exclusive calls and releases the lease so a standby takes over
+ * immediately. Store errors never stop the member: it retries with backoff, staying STANDBY until
+ * it holds a lease.
+ *
+ * <p>Metrics (tags {@code service}, {@code group}, {@code member}): gauge {@code
+ * lifeline.active.role} (1 active, 0 standby), counters {@code lifeline.active.elections} (tag
+ * {@code result}: won, lost), {@code lifeline.active.renew.failures}, {@code
+ * lifeline.active.stepdowns}, {@code lifeline.active.store.errors}.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface ActiveMember extends AutoCloseable {
+
+  /**
+   * Starts a builder.
+   *
+   * @throws IllegalArgumentException if {@code memberId} is not a valid id (see {@link
+   *     GroupId#checkId})
+   */
+  static Builder builder(GroupId group, String memberId, LeaseStore store) {
+    return new Builder(group, memberId, store);
+  }
+
+  /** The group. */
+  GroupId group();
+
+  /** This member's id. */
+  String id();
+
+  /** The address clients are hinted to when this member is active. */
+  String address();
+
+  /** Starts competing for the lease. Idempotent. */
+  void start();
+
+  /** The current role. */
+  Role role();
+
+  /**
+   * Whether this member is ACTIVE and its local lease deadline has not passed, checked against the
+   * ticker on each call so that a stalled scheduler cannot extend a tenure.
+   */
+  boolean isActive();
+
+  /** The fencing token of the current tenure while {@link #isActive()}. */
+  OptionalLong fencingToken();
+
+  /**
+   * Admits one exclusive call if this member {@linkplain #isActive() is active}.
+   *
+   * @return a permit to close when the call ends, or empty on a standby
+   */
+  Optional<ExclusivePermit> tryEnterExclusive();
+
+  /** The lease of the member this one believes active (itself included), if any. */
+  Optional<Lease> knownActive();
+
+  /** Diagnostics snapshot. */
+  GroupState state();
+
+  /** Adds a listener for role changes. */
+  void addListener(RoleListener listener);
+
+  /**
+   * Graceful stop: steps down, waits up to the drain timeout for in-flight exclusive calls, then
+   * releases the lease. Idempotent; never throws for store errors (it logs them).
+   */
+  @Override
+  void close();
+
+  /** Mutable builder; not thread-safe. */
+  final class Builder {
+    private final GroupId group;
+    private final String memberId;
+    private final LeaseStore store;
+    private String address = "";
+    private ActiveOptions options = ActiveOptions.defaults();
+    private Ticker ticker = Ticker.system();
+    private Clock clock = Clock.systemUTC();
+    private ScheduledExecutorService scheduler;
+    private MeterRegistry registry = new CompositeMeterRegistry();
+
+    private Builder(GroupId group, String memberId, LeaseStore store) {
+      this.group = Objects.requireNonNull(group, "group");
+      this.memberId = GroupId.checkId("memberId", memberId);
+      this.store = Objects.requireNonNull(store, "store");
+    }
+
+    /**
+     * The address ({@code host:port}) standbys hint clients to while this member is active.
+     *
+     * @throws IllegalArgumentException if it contains whitespace or control characters
+     */
+    public Builder address(String address) {
+      Objects.requireNonNull(address, "address");
+      if (!address.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+        throw new IllegalArgumentException(
+            "address: '" + address + "' (expected: host:port, printable ASCII, no spaces)");
+      }
+      this.address = address;
+      return this;
+    }
+
+    /** Timing; default {@link ActiveOptions#defaults()}. */
+    public Builder options(ActiveOptions options) {
+      this.options = Objects.requireNonNull(options, "options");
+      return this;
+    }
+
+    /** Monotonic time for deadlines. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** Wall time for diagnostics. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Runs renewals, polls and the deadline check. Default: two daemon threads owned by the member,
+     * so the deadline check runs even while a renewal blocks.
+     */
+    public Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** Where metrics go; default nowhere. */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "meterRegistry");
+      return this;
+    }
+
+    /** Builds the member (not started). */
+    public ActiveMember build() {
+      return new DefaultActiveMember(
+          group, memberId, address, store, options, ticker, clock, scheduler, registry);
+    }
+  }
+}

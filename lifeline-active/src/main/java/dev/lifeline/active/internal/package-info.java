@@ -1,0 +1,2 @@
+/** Implementation details of lifeline-active; not API, may change without notice. */
+package dev.lifeline.active.internal;

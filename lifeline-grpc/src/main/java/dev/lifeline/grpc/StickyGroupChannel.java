@@ -1,0 +1,354 @@
+package dev.lifeline.grpc;
+
+import dev.lifeline.core.Ticker;
+import dev.lifeline.grpc.internal.StickyCall;
+import dev.lifeline.grpc.internal.StickyRouter;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+
+/**
+ * A {@link Channel} over the members of a single-active group that sends every call to the active
+ * member and follows it when it moves.
+ *
+ * <p>Routing rules, for unary calls:
+ *
+ * <ul>
+ *   <li>A NOT_ACTIVE answer ({@link NotActive}) means "wrong replica", not failure. If it carries a
+ *       leader hint naming a known member, the next attempt goes straight there without delay;
+ *       otherwise it goes to the next member after a jittered exponential backoff.
+ *   <li>UNAVAILABLE without the marker (a dead or unreachable member) also moves on to the next
+ *       member after the backoff: this is how a crashed active is survived.
+ *   <li>Any other status, and success, is handed to the caller unchanged; a retry interceptor
+ *       layered outside this channel handles other failures with its own policy.
+ *   <li>A call with a deadline keeps failing over until the deadline leaves no room for the next
+ *       backoff ({@link Builder#retryUntilDeadline}); a call without one stops after {@link
+ *       Builder#maxRetries} delayed retries.
+ *   <li>The member that last answered successfully is remembered, so steady-state calls go
+ *       straight to it.
+ * </ul>
+ *
+ * <p>Streaming calls are not retried: they go to the remembered active member as they are.
+ *
+ * <p>Metrics (Micrometer, tag {@code group}): {@code lifeline.sticky.not_active} (NOT_ACTIVE
+ * answers), {@code lifeline.sticky.unavailable}, {@code lifeline.sticky.calls} (tag {@code
+ * outcome}: success, failure), {@code lifeline.sticky.retries} (summary of retries per call),
+ * {@code lifeline.sticky.failover.latency} (timer with p50/p95/p99, from a call's first NOT_ACTIVE
+ * or UNAVAILABLE to its success). With {@link Builder#traceRouting(boolean)} every routing
+ * decision is logged at INFO.
+ *
+ * <p>Thread-safe. {@link #close()} shuts down the channels this object created (never channels
+ * handed in) and its own scheduler.
+ */
+public final class StickyGroupChannel extends Channel implements AutoCloseable {
+
+  private final StickyRouter router;
+  private final List<ManagedChannel> owned;
+  private final ScheduledExecutorService ownedScheduler;
+
+  private StickyGroupChannel(Builder b) {
+    List<ManagedChannel> created = new ArrayList<>();
+    List<StickyRouter.Member> members = new ArrayList<>();
+    for (Map.Entry<String, Channel> e : b.members.entrySet()) {
+      Channel ch = e.getValue();
+      if (ch == null) {
+        ManagedChannel mc = b.channelFactory.apply(e.getKey());
+        created.add(mc);
+        ch = mc;
+      }
+      members.add(new StickyRouter.Member(e.getKey(), ch));
+    }
+    this.owned = List.copyOf(created);
+    ScheduledExecutorService sched = b.scheduler;
+    if (sched == null) {
+      sched =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "lifeline-sticky-" + b.group);
+                t.setDaemon(true);
+                return t;
+              });
+      this.ownedScheduler = sched;
+    } else {
+      this.ownedScheduler = null;
+    }
+    this.router =
+        new StickyRouter(
+            b.group,
+            members,
+            b.maxRetries,
+            b.initialBackoff.toNanos(),
+            b.multiplier,
+            b.maxBackoff.toNanos(),
+            b.jitter,
+            b.retryUntilDeadline,
+            b.ticker,
+            b.random,
+            sched,
+            b.registry,
+            b.traceRouting);
+  }
+
+  /**
+   * Starts a builder for the group with this display name (used in metric tags and logs).
+   *
+   * @throws IllegalArgumentException if {@code group} is empty
+   */
+  public static Builder builder(String group) {
+    return new Builder(group);
+  }
+
+  @Override
+  public <ReqT, RespT> ClientCall<ReqT, RespT> newCall(
+      MethodDescriptor<ReqT, RespT> method, CallOptions callOptions) {
+    if (method.getType() != MethodDescriptor.MethodType.UNARY) {
+      return router.preferredChannel().newCall(method, callOptions);
+    }
+    return new StickyCall<>(router, method, callOptions);
+  }
+
+  @Override
+  public String authority() {
+    return router.preferredChannel().authority();
+  }
+
+  /** The address of the member calls currently go to first. */
+  public String preferredMember() {
+    return router.preferredAddress();
+  }
+
+  /** How long the last failover took, as seen by a call (first failure to success), if any. */
+  public Optional<Duration> lastFailover() {
+    return router.lastFailover();
+  }
+
+  /** Shuts down the member channels this object created and its own scheduler. Idempotent. */
+  @Override
+  public void close() {
+    for (ManagedChannel c : owned) {
+      c.shutdownNow();
+    }
+    for (ManagedChannel c : owned) {
+      try {
+        c.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (ownedScheduler != null) {
+      ownedScheduler.shutdownNow();
+    }
+  }
+
+  /** Mutable builder; not thread-safe. {@link #build()} makes an immutable channel. */
+  public static final class Builder {
+    private final String group;
+    private final Map<String, Channel> members = new LinkedHashMap<>();
+    private Function<String, ManagedChannel> channelFactory =
+        address -> Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build();
+    private int maxRetries = 3;
+    private Duration initialBackoff = Duration.ofMillis(100);
+    private double multiplier = 2.0;
+    private Duration maxBackoff = Duration.ofSeconds(1);
+    private double jitter = 0.2;
+    private boolean retryUntilDeadline = true;
+    private Ticker ticker = Ticker.system();
+    private RandomGenerator random = RandomGenerator.getDefault();
+    private ScheduledExecutorService scheduler;
+    private MeterRegistry registry = new CompositeMeterRegistry();
+    private boolean traceRouting;
+
+    private Builder(String group) {
+      Objects.requireNonNull(group, "group");
+      if (group.isBlank()) {
+        throw new IllegalArgumentException("group: '" + group + "' (expected: non-empty)");
+      }
+      this.group = group;
+    }
+
+    /**
+     * Adds a member by address ({@code host:port}); its channel comes from the {@link
+     * #channelFactory} and is closed by {@link StickyGroupChannel#close()}.
+     *
+     * @throws IllegalArgumentException if the address is empty or already added
+     */
+    public Builder member(String address) {
+      return putMember(address, null);
+    }
+
+    /**
+     * Adds a member reached over a channel the caller owns (and closes). The address is what
+     * standbys' leader hints name for this member.
+     *
+     * @throws IllegalArgumentException if the address is empty or already added
+     */
+    public Builder member(String address, Channel channel) {
+      return putMember(address, Objects.requireNonNull(channel, "channel"));
+    }
+
+    private Builder putMember(String address, Channel channel) {
+      Objects.requireNonNull(address, "address");
+      if (address.isBlank()) {
+        throw new IllegalArgumentException("address: '" + address + "' (expected: host:port)");
+      }
+      if (members.containsKey(address)) {
+        throw new IllegalArgumentException(
+            "address: " + address + " (expected: each member once, group " + group + ")");
+      }
+      members.put(address, channel);
+      return this;
+    }
+
+    /** Creates channels for members added by address. Default: plaintext, grpc defaults. */
+    public Builder channelFactory(Function<String, ManagedChannel> factory) {
+      this.channelFactory = Objects.requireNonNull(factory, "channelFactory");
+      return this;
+    }
+
+    /**
+     * Delayed retries for a call without a deadline (default 3; hint hops are free).
+     *
+     * @throws IllegalArgumentException if negative or above 100
+     */
+    public Builder maxRetries(int maxRetries) {
+      if (maxRetries < 0 || maxRetries > 100) {
+        throw new IllegalArgumentException(
+            "maxRetries: " + maxRetries + " (expected: >= 0 and <= 100)");
+      }
+      this.maxRetries = maxRetries;
+      return this;
+    }
+
+    /**
+     * First backoff (default 100 ms).
+     *
+     * @throws IllegalArgumentException if not in 1 ms .. 10 s
+     */
+    public Builder initialBackoff(Duration d) {
+      Objects.requireNonNull(d, "initialBackoff");
+      if (d.compareTo(Duration.ofMillis(1)) < 0 || d.compareTo(Duration.ofSeconds(10)) > 0) {
+        throw new IllegalArgumentException(
+            "initialBackoff: " + d + " (expected: >= PT0.001S and <= PT10S)");
+      }
+      this.initialBackoff = d;
+      return this;
+    }
+
+    /**
+     * Backoff growth per delayed retry (default 2.0).
+     *
+     * @throws IllegalArgumentException if not in 1.0 .. 10.0
+     */
+    public Builder multiplier(double m) {
+      if (!(m >= 1.0 && m <= 10.0)) {
+        throw new IllegalArgumentException("multiplier: " + m + " (expected: >= 1.0 and <= 10.0)");
+      }
+      this.multiplier = m;
+      return this;
+    }
+
+    /**
+     * Cap of one backoff (default 1 s).
+     *
+     * @throws IllegalArgumentException if below 1 ms or above 60 s
+     */
+    public Builder maxBackoff(Duration d) {
+      Objects.requireNonNull(d, "maxBackoff");
+      if (d.compareTo(Duration.ofMillis(1)) < 0 || d.compareTo(Duration.ofSeconds(60)) > 0) {
+        throw new IllegalArgumentException(
+            "maxBackoff: " + d + " (expected: >= PT0.001S and <= PT1M)");
+      }
+      this.maxBackoff = d;
+      return this;
+    }
+
+    /**
+     * Relative jitter: each backoff is multiplied by a random factor in [1 - j, 1 + j] (default
+     * 0.2).
+     *
+     * @throws IllegalArgumentException if not in 0.0 .. 1.0
+     */
+    public Builder jitter(double j) {
+      if (!(j >= 0.0 && j <= 1.0)) {
+        throw new IllegalArgumentException("jitter: " + j + " (expected: >= 0.0 and <= 1.0)");
+      }
+      this.jitter = j;
+      return this;
+    }
+
+    /**
+     * Whether a call with a deadline keeps failing over until its deadline instead of stopping
+     * after {@link #maxRetries} (default true: a deadline that covers the failover window then
+     * means no failed call).
+     */
+    public Builder retryUntilDeadline(boolean b) {
+      this.retryUntilDeadline = b;
+      return this;
+    }
+
+    /** Monotonic time for the failover timer. Default {@link Ticker#system()}. */
+    public Builder ticker(Ticker t) {
+      this.ticker = Objects.requireNonNull(t, "ticker");
+      return this;
+    }
+
+    /** Randomness for jitter. */
+    public Builder random(RandomGenerator r) {
+      this.random = Objects.requireNonNull(r, "random");
+      return this;
+    }
+
+    /** Runs delayed retries; default a daemon thread owned (and closed) by the channel. */
+    public Builder scheduler(ScheduledExecutorService s) {
+      this.scheduler = Objects.requireNonNull(s, "scheduler");
+      return this;
+    }
+
+    /** Where metrics go; default nowhere. */
+    public Builder meterRegistry(MeterRegistry r) {
+      this.registry = Objects.requireNonNull(r, "meterRegistry");
+      return this;
+    }
+
+    /** Logs each call's routing decisions at INFO (default off). */
+    public Builder traceRouting(boolean on) {
+      this.traceRouting = on;
+      return this;
+    }
+
+    /**
+     * Builds the channel, creating channels for members given by address.
+     *
+     * @throws IllegalStateException if no member was added, or maxBackoff is below initialBackoff
+     */
+    public StickyGroupChannel build() {
+      if (members.isEmpty()) {
+        throw new IllegalStateException("members: none (expected: >= 1, group " + group + ")");
+      }
+      if (maxBackoff.compareTo(initialBackoff) < 0) {
+        throw new IllegalStateException(
+            "maxBackoff: " + maxBackoff + " (expected: >= initialBackoff " + initialBackoff + ")");
+      }
+      return new StickyGroupChannel(this);
+    }
+  }
+}
