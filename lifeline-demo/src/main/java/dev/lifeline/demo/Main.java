@@ -23,6 +23,10 @@ public final class Main {
    * @param args {@code demo [options]} or {@code bench <scenario> [options]}
    */
   public static void main(String[] args) {
+    // The terminal is for the per-second lines and tables; library INFO logs would drown them.
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
     System.exit(run(args, System.out, System.err));
   }
 
