@@ -24,9 +24,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * member.
  *
  * <p>On a standby, an exclusive call is answered with {@link NotActive#status} plus trailers naming
- * the member believed active (the leader hint). On the active member the call runs with its tenure's
- * token available through {@link FencingToken#current()} and counts as in flight, so that {@link
- * ActiveMember#close()} drains it before releasing the lease.
+ * the member believed active (the leader hint). On the active member the call runs with its
+ * tenure's token available through {@link FencingToken#current()} and counts as in flight, so that
+ * {@link ActiveMember#close()} drains it before releasing the lease.
  *
  * <p>Metric: {@code lifeline.active.exclusive.calls} (tags {@code service}, {@code group}, {@code
  * outcome}: admitted, not_active). Immutable and thread-safe.

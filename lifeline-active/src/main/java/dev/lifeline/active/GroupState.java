@@ -14,7 +14,8 @@ import java.util.Optional;
  * @param fencingToken the current tenure's token, 0 if unknown
  * @param leaseAge time since the current tenure was acquired (wall clock), if known
  * @param lastFailover how long the last takeover by this member took: from the moment it saw the
- *     previous holder's last sign of life (last renewal or release) to winning, if it ever took over
+ *     previous holder's last sign of life (last renewal or release) to winning, if it ever took
+ *     over
  * @param electionsWon acquisitions won by this member
  * @param electionsLost tenures of other members this member observed while trying to acquire
  * @param renewFailures renewals that failed with a store error

@@ -14,9 +14,9 @@ import java.util.function.Consumer;
 
 /**
  * The embedded lease store for groups whose members share one JVM (the demo, tests). Expiry is
- * measured on the injected {@link Ticker} from the moment of each write, which is after the
- * holder started its request, as {@link LeaseStore} requires. Revisions come from one counter that
- * only grows, so tokens only grow across groups and tenures.
+ * measured on the injected {@link Ticker} from the moment of each write, which is after the holder
+ * started its request, as {@link LeaseStore} requires. Revisions come from one counter that only
+ * grows, so tokens only grow across groups and tenures.
  *
  * <p>Thread-safe: all state is guarded by {@code this}; listeners are called outside the lock.
  */

@@ -1,8 +1,8 @@
 package dev.lifeline.active;
 
 /**
- * A lease store could not answer (unreachable, timed out, refused). It says nothing about who
- * holds the lease: callers must assume the worst and retry.
+ * A lease store could not answer (unreachable, timed out, refused). It says nothing about who holds
+ * the lease: callers must assume the worst and retry.
  */
 public class LeaseStoreException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -42,8 +42,8 @@ import java.util.random.RandomGenerator;
  *   <li>A call with a deadline keeps failing over until the deadline leaves no room for the next
  *       backoff ({@link Builder#retryUntilDeadline}); a call without one stops after {@link
  *       Builder#maxRetries} delayed retries.
- *   <li>The member that last answered successfully is remembered, so steady-state calls go
- *       straight to it.
+ *   <li>The member that last answered successfully is remembered, so steady-state calls go straight
+ *       to it.
  * </ul>
  *
  * <p>Streaming calls are not retried: they go to the remembered active member as they are.
@@ -52,8 +52,8 @@ import java.util.random.RandomGenerator;
  * answers), {@code lifeline.sticky.unavailable}, {@code lifeline.sticky.calls} (tag {@code
  * outcome}: success, failure), {@code lifeline.sticky.retries} (summary of retries per call),
  * {@code lifeline.sticky.failover.latency} (timer with p50/p95/p99, from a call's first NOT_ACTIVE
- * or UNAVAILABLE to its success). With {@link Builder#traceRouting(boolean)} every routing
- * decision is logged at INFO.
+ * or UNAVAILABLE to its success). With {@link Builder#traceRouting(boolean)} every routing decision
+ * is logged at INFO.
  *
  * <p>Thread-safe. {@link #close()} shuts down the channels this object created (never channels
  * handed in) and its own scheduler.
@@ -168,7 +168,7 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
     private int maxRetries = 3;
     private Duration initialBackoff = Duration.ofMillis(100);
     private double multiplier = 2.0;
-    private Duration maxBackoff = Duration.ofSeconds(1);
+    private Duration maxBackoff = Duration.ofMillis(500);
     private double jitter = 0.2;
     private boolean retryUntilDeadline = true;
     private Ticker ticker = Ticker.system();
@@ -267,7 +267,8 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
     }
 
     /**
-     * Cap of one backoff (default 1 s).
+     * Cap of one backoff (default 500 ms, so that a client finds a new active at most about half a
+     * second after it is elected).
      *
      * @throws IllegalArgumentException if below 1 ms or above 60 s
      */

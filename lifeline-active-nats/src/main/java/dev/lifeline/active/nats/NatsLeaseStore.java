@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link LeaseStore} on a NATS JetStream Key-Value bucket: one key per group ({@code
- * service.group}) holding the holder's id and address, the acquire and renew times and the TTL.
- * The KV revision is the compare-and-set handle; the revision of the acquiring write is the fencing
+ * service.group}) holding the holder's id and address, the acquire and renew times and the TTL. The
+ * KV revision is the compare-and-set handle; the revision of the acquiring write is the fencing
  * token, and JetStream revisions only grow.
  *
  * <ul>
@@ -365,8 +365,8 @@ public final class NatsLeaseStore implements LeaseStore {
     }
 
     /**
-     * Bound of each store request and of connecting (default 500 ms); keep it well below the
-     * lease TTL.
+     * Bound of each store request and of connecting (default 500 ms); keep it well below the lease
+     * TTL.
      *
      * @throws IllegalArgumentException if not in 10 ms .. 30 s
      */

@@ -240,7 +240,9 @@ public final class DefaultActiveMember implements ActiveMember {
           Optional.ofNullable(active).map(Lease::holderAddress).filter(a -> !a.isEmpty()),
           active == null ? 0 : active.token(),
           Optional.ofNullable(active).map(l -> Duration.between(l.acquiredAt(), clock.instant())),
-          lastFailoverNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(lastFailoverNanos)),
+          lastFailoverNanos < 0
+              ? Optional.empty()
+              : Optional.of(Duration.ofNanos(lastFailoverNanos)),
           electionsWon,
           electionsLost,
           renewFailuresCount,

@@ -12,8 +12,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One unary call through a sticky group channel: buffers the request, runs attempts against
- * members and hands the caller only the final outcome.
+ * One unary call through a sticky group channel: buffers the request, runs attempts against members
+ * and hands the caller only the final outcome.
  *
  * <p>Thread-safe: the caller's methods and attempt callbacks synchronize on {@code this}; attempts
  * never overlap, so the caller's listener sees one ordered sequence of callbacks.
@@ -38,6 +38,7 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private int delayedRetries;
   private boolean lastWasHintHop;
   private long firstFailureNanos = -1;
+  private final java.util.BitSet unavailableMembers = new java.util.BitSet();
 
   /** Creates a call; nothing happens until {@link #halfClose()}. */
   public StickyCall(
@@ -193,17 +194,20 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       if (firstFailureNanos < 0) {
         firstFailureNanos = router.ticker.nanos();
       }
+      if (unavailable) {
+        unavailableMembers.set(index);
+      }
       int hinted =
-          notActive
-              ? NotActive.hint(trailers).activeAddress().map(router::indexOf).orElse(-1)
-              : -1;
+          notActive ? NotActive.hint(trailers).activeAddress().map(router::indexOf).orElse(-1) : -1;
       int remembered = router.preferredIndex();
-      if (hinted >= 0 && hinted != index && !lastWasHintHop) {
+      // A hint naming a member that already failed to answer in this call is stale (a crashed
+      // active whose lease has not expired yet): following it again would only ping-pong.
+      if (hinted >= 0 && hinted != index && !lastWasHintHop && !unavailableMembers.get(hinted)) {
         next = hinted;
         delay = 0;
         lastWasHintHop = true;
         decision = "follow leader hint";
-      } else if (remembered != index && !lastWasHintHop) {
+      } else if (remembered != index && !lastWasHintHop && !unavailableMembers.get(remembered)) {
         // Another call already found the active member meanwhile.
         next = remembered;
         delay = 0;
@@ -211,8 +215,7 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         decision = "go to remembered active";
       } else {
         boolean mayRetry =
-            (deadline != null && router.retryUntilDeadline)
-                || delayedRetries < router.maxRetries;
+            (deadline != null && router.retryUntilDeadline) || delayedRetries < router.maxRetries;
         if (!mayRetry) {
           next = -1;
           delay = 0;
