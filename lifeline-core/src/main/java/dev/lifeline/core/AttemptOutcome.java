@@ -1,0 +1,92 @@
+package dev.lifeline.core;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How one failed attempt ended, as a transport reports it to {@link CallExecution#afterAttempt}.
+ *
+ * <p>Immutable and thread-safe; the methods without a {@code get}-style name return modified
+ * copies.
+ */
+public final class AttemptOutcome {
+
+  private final FailureKind kind;
+  private final String status;
+  private final boolean provablyNotSent;
+  private final Duration pushback;
+  private final boolean streamStarted;
+
+  private AttemptOutcome(
+      FailureKind kind,
+      String status,
+      boolean provablyNotSent,
+      Duration pushback,
+      boolean streamStarted) {
+    this.kind = kind;
+    this.status = status;
+    this.provablyNotSent = provablyNotSent;
+    this.pushback = pushback;
+    this.streamStarted = streamStarted;
+  }
+
+  /**
+   * A failed attempt of {@code kind}, described by {@code status} (e.g. {@code "UNAVAILABLE
+   * (connection refused)"}).
+   */
+  public static AttemptOutcome failure(FailureKind kind, String status) {
+    return new AttemptOutcome(
+        Objects.requireNonNull(kind, "kind"),
+        Objects.requireNonNull(status, "status"),
+        false,
+        null,
+        false);
+  }
+
+  /**
+   * Marks that the request provably never reached the server's application (connection refused,
+   * stream refused), so even a non-idempotent call may be retried.
+   */
+  public AttemptOutcome notSent() {
+    return new AttemptOutcome(kind, status, true, pushback, streamStarted);
+  }
+
+  /**
+   * The server's pushback: a non-negative delay replaces the backoff; a negative one means "do not
+   * retry".
+   */
+  public AttemptOutcome pushback(Duration pushback) {
+    return new AttemptOutcome(kind, status, provablyNotSent, pushback, streamStarted);
+  }
+
+  /** Marks that a streaming response had already delivered a message, so it cannot be retried. */
+  public AttemptOutcome streamStarted() {
+    return new AttemptOutcome(kind, status, provablyNotSent, pushback, true);
+  }
+
+  /** The failure's classification. */
+  public FailureKind kind() {
+    return kind;
+  }
+
+  /** The transport's status text. */
+  public String status() {
+    return status;
+  }
+
+  /** Whether the request provably never reached the server. */
+  public boolean isProvablyNotSent() {
+    return provablyNotSent || kind == FailureKind.NOT_ACTIVE;
+  }
+
+  /** The server's pushback, if it sent one. */
+  public Optional<Duration> pushbackDelay() {
+    return Optional.ofNullable(pushback);
+  }
+
+  /** Whether a streaming response had already delivered a message. */
+  public boolean isStreamStarted() {
+    return streamStarted;
+  }
+}

@@ -1,0 +1,253 @@
+package dev.lifeline.core;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Everything that decides how a client's logical calls are attempted, shared by the gRPC and HTTP
+ * transports: the service name, the retry policy with per-method overrides, one {@link RetryBudget}
+ * per target, the {@link CircuitBreakers}, static headers, metrics, time and randomness. A
+ * transport calls {@link #start} once per logical call and drives the returned {@link
+ * CallExecution} attempt by attempt.
+ *
+ * <p>Defaults: {@link RetryPolicy#defaults()}, {@link RetryBudget} defaults per target, {@link
+ * CircuitBreakers#defaults()}, no headers, {@link Metrics#globalRegistry}, {@link Ticker#system()},
+ * {@link ThreadLocalRandom}.
+ *
+ * <p>Metrics (tags are low-cardinality: service, method, outcome, reason): {@code lifeline.calls},
+ * {@code lifeline.call.attempts} (distribution), {@code lifeline.retries{reason}}, {@code
+ * lifeline.retry.budget.rejections}, {@code lifeline.call.duration} (timer).
+ *
+ * <p>Immutable and thread-safe (the per-target budgets are created on first use).
+ */
+public final class CallPolicy {
+
+  private final String service;
+  private final RetryPolicy retryPolicy;
+  private final Map<String, RetryPolicy> methodPolicies;
+  private final Supplier<RetryBudget> budgetFactory;
+  private final ConcurrentHashMap<String, RetryBudget> budgets = new ConcurrentHashMap<>();
+  private final CircuitBreakers breakers;
+  private final Map<String, String> headers;
+  private final MeterRegistry meters;
+  private final Ticker ticker;
+  private final DoubleSupplier random;
+
+  private CallPolicy(Builder b) {
+    this.service = b.service;
+    this.retryPolicy = b.retryPolicy;
+    this.methodPolicies = Collections.unmodifiableMap(new HashMap<>(b.methodPolicies));
+    Ticker t = b.ticker;
+    this.budgetFactory =
+        b.budgetFactory != null ? b.budgetFactory : () -> RetryBudget.builder().ticker(t).build();
+    this.breakers = b.breakers != null ? b.breakers : CircuitBreakers.defaults();
+    this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
+    this.meters = b.meters;
+    this.ticker = b.ticker;
+    this.random = b.random;
+  }
+
+  /** A builder; {@link Builder#service(String)} is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Starts a logical call without a deadline. */
+  public CallExecution start(String target, String method) {
+    return new CallExecution(this, target, method, -1);
+  }
+
+  /**
+   * Starts a logical call that must finish within {@code timeout} from now; {@code null} means no
+   * deadline. No retry is scheduled past it.
+   */
+  public CallExecution start(String target, String method, Duration timeout) {
+    long nanos = timeout == null ? -1 : Math.max(0, timeout.toNanos());
+    return new CallExecution(this, target, method, nanos);
+  }
+
+  /** The called service's name, e.g. a Dapr app id. */
+  public String service() {
+    return service;
+  }
+
+  /** The policy for {@code method}: its override if one was set, else the client's policy. */
+  public RetryPolicy retryPolicy(String method) {
+    return methodPolicies.getOrDefault(method, retryPolicy);
+  }
+
+  /** The client-wide policy. */
+  public RetryPolicy retryPolicy() {
+    return retryPolicy;
+  }
+
+  /** The per-method overrides, keyed by method name. */
+  public Map<String, RetryPolicy> methodPolicies() {
+    return methodPolicies;
+  }
+
+  /** The retry budget of {@code target}, created on first use. */
+  public RetryBudget retryBudget(String target) {
+    return budgets.computeIfAbsent(target, t -> budgetFactory.get());
+  }
+
+  /** The circuit breakers. */
+  public CircuitBreakers circuitBreakers() {
+    return breakers;
+  }
+
+  /** Headers sent with every call (e.g. {@code dapr-app-id}), in insertion order. */
+  public Map<String, String> headers() {
+    return headers;
+  }
+
+  /** {@link #headers()} with secret values masked, for logs. */
+  public Map<String, String> redactedHeaders() {
+    return Redaction.redactHeaders(headers);
+  }
+
+  /** {@code text} with the values of secret headers masked. */
+  public String redact(String text) {
+    return Redaction.scrub(text, headers);
+  }
+
+  /** Where metrics go. */
+  public MeterRegistry meterRegistry() {
+    return meters;
+  }
+
+  /** The time source. */
+  public Ticker ticker() {
+    return ticker;
+  }
+
+  /** The uniform {@code [0, 1)} random source used for jitter. */
+  public DoubleSupplier random() {
+    return random;
+  }
+
+  /** Builds a {@link CallPolicy}. Not thread-safe. */
+  public static final class Builder {
+    private String service;
+    private RetryPolicy retryPolicy = RetryPolicy.defaults();
+    private final Map<String, RetryPolicy> methodPolicies = new HashMap<>();
+    private Supplier<RetryBudget> budgetFactory;
+    private CircuitBreakers breakers;
+    private final Map<String, String> headers = new LinkedHashMap<>();
+    private MeterRegistry meters = Metrics.globalRegistry;
+    private Ticker ticker = Ticker.system();
+    private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+
+    private Builder() {}
+
+    /**
+     * The called service's name, used in messages, logs and metric tags. Required.
+     *
+     * @throws IllegalArgumentException if blank
+     */
+    public Builder service(String service) {
+      if (service == null || service.isBlank()) {
+        throw new IllegalArgumentException("service: '" + service + "' (expected: non-blank)");
+      }
+      this.service = service;
+      return this;
+    }
+
+    /** The client-wide retry policy. Default {@link RetryPolicy#defaults()}. */
+    public Builder retryPolicy(RetryPolicy policy) {
+      this.retryPolicy = Objects.requireNonNull(policy, "retryPolicy");
+      return this;
+    }
+
+    /**
+     * A policy for one method, e.g. {@code "lifeline.ItemService/GetItemDetail"} (gRPC full method
+     * name) or an HTTP route.
+     *
+     * @throws IllegalArgumentException if {@code method} is blank
+     */
+    public Builder retryPolicy(String method, RetryPolicy policy) {
+      if (method == null || method.isBlank()) {
+        throw new IllegalArgumentException("method: '" + method + "' (expected: non-blank)");
+      }
+      methodPolicies.put(method, Objects.requireNonNull(policy, "retryPolicy"));
+      return this;
+    }
+
+    /**
+     * Creates each target's budget. Default: {@link RetryBudget#builder()} defaults on this
+     * policy's ticker.
+     */
+    public Builder retryBudget(Supplier<RetryBudget> perTarget) {
+      this.budgetFactory = Objects.requireNonNull(perTarget, "retryBudget");
+      return this;
+    }
+
+    /** Turns the retry budget off. */
+    public Builder noRetryBudget() {
+      this.budgetFactory = RetryBudget::unlimited;
+      return this;
+    }
+
+    /** The circuit breakers. Default {@link CircuitBreakers#defaults()}. */
+    public Builder circuitBreakers(CircuitBreakers breakers) {
+      this.breakers = Objects.requireNonNull(breakers, "circuitBreakers");
+      return this;
+    }
+
+    /**
+     * A header sent with every call, e.g. {@code dapr-app-id}. Secret headers ({@link
+     * Redaction#isSecretHeader}) are sent but never logged.
+     *
+     * @throws IllegalArgumentException if the name is blank or not lower-case ASCII
+     */
+    public Builder header(String name, String value) {
+      if (name == null || name.isBlank() || !name.equals(name.toLowerCase(Locale.ROOT))) {
+        throw new IllegalArgumentException(
+            "header name: '" + name + "' (expected: non-blank lower-case)");
+      }
+      headers.put(name, Objects.requireNonNull(value, "header value of " + name));
+      return this;
+    }
+
+    /** Where metrics go. Default {@link Metrics#globalRegistry}. */
+    public Builder meterRegistry(MeterRegistry meters) {
+      this.meters = Objects.requireNonNull(meters, "meterRegistry");
+      return this;
+    }
+
+    /** The time source. Default {@link Ticker#system()}. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** Uniform draws from {@code [0, 1)} for jitter. Default {@link ThreadLocalRandom}. */
+    public Builder random(DoubleSupplier random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /**
+     * Returns the policy.
+     *
+     * @throws IllegalStateException if no service was set
+     */
+    public CallPolicy build() {
+      if (service == null) {
+        throw new IllegalStateException("service: null (expected: set with service(name))");
+      }
+      return new CallPolicy(this);
+    }
+  }
+}

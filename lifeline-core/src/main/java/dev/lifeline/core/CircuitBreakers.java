@@ -1,0 +1,260 @@
+package dev.lifeline.core;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Lifeline's glue over Resilience4j's {@link CircuitBreakerRegistry}: one breaker per target, or
+ * per target and method if {@link Builder#perMethod(boolean)} is set, driven by {@link
+ * FailureKind}. The breakers are ordinary Resilience4j objects in {@link #registry()}, so existing
+ * Resilience4j monitoring sees them.
+ *
+ * <p>Lifeline's defaults: count-based sliding window of 20 calls, at least 10 calls before the rate
+ * is judged, open at 50% failures, stay open 10 s, then half-open admitting 3 trial calls; system
+ * clock. Breaker names are {@code target} or {@code target method}.
+ *
+ * <p>Metrics: gauge {@code lifeline.breaker.state{breaker}} (0 closed, 1 open, 2 half-open, 3
+ * other) and counter {@code lifeline.breaker.transitions{breaker,from,to}}.
+ *
+ * <p>Thread-safe.
+ */
+public final class CircuitBreakers {
+
+  private static final CircuitBreakers DISABLED = new CircuitBreakers(null);
+
+  private final CircuitBreakerRegistry registry;
+  private final CircuitBreakerConfig config;
+  private final boolean perMethod;
+  private final MeterRegistry meters;
+  private final ConcurrentMap<String, CircuitBreaker> byName = new ConcurrentHashMap<>();
+
+  private CircuitBreakers(Builder b) {
+    if (b == null) {
+      this.registry = null;
+      this.config = null;
+      this.perMethod = false;
+      this.meters = null;
+      return;
+    }
+    CircuitBreakerConfig.Builder cb =
+        CircuitBreakerConfig.custom()
+            .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+            .slidingWindowSize(b.slidingWindowSize)
+            .minimumNumberOfCalls(b.minimumNumberOfCalls)
+            .failureRateThreshold(b.failureRateThreshold)
+            .waitDurationInOpenState(b.waitDurationInOpenState)
+            .permittedNumberOfCallsInHalfOpenState(b.permittedCallsInHalfOpen)
+            .clock(b.clock);
+    this.config = cb.build();
+    this.registry = b.registry != null ? b.registry : CircuitBreakerRegistry.of(config);
+    this.perMethod = b.perMethod;
+    this.meters = b.meters;
+  }
+
+  /** Breakers with Lifeline's defaults, one per target. */
+  public static CircuitBreakers defaults() {
+    return builder().build();
+  }
+
+  /** No breakers: every call is permitted. */
+  public static CircuitBreakers disabled() {
+    return DISABLED;
+  }
+
+  /** A builder with Lifeline's defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Whether these are {@link #disabled()}. */
+  public boolean isDisabled() {
+    return registry == null;
+  }
+
+  /** The Resilience4j registry holding the breakers, for monitoring; {@code null} if disabled. */
+  public CircuitBreakerRegistry registry() {
+    return registry;
+  }
+
+  /** Whether there is one breaker per target and method rather than per target. */
+  public boolean perMethod() {
+    return perMethod;
+  }
+
+  /**
+   * The breaker for {@code target} (and {@code method} if per-method), created on first use.
+   *
+   * @throws IllegalStateException if disabled
+   */
+  public CircuitBreaker breaker(String target, String method) {
+    if (registry == null) {
+      throw new IllegalStateException("circuit breakers are disabled");
+    }
+    String name = perMethod ? target + " " + method : target;
+    return byName.computeIfAbsent(name, this::create);
+  }
+
+  private CircuitBreaker create(String name) {
+    CircuitBreaker breaker = registry.circuitBreaker(name, config);
+    Gauge.builder("lifeline.breaker.state", breaker, CircuitBreakers::stateValue)
+        .description("0 closed, 1 open, 2 half-open, 3 other")
+        .tag("breaker", name)
+        .register(meters);
+    breaker
+        .getEventPublisher()
+        .onStateTransition(
+            e ->
+                Counter.builder("lifeline.breaker.transitions")
+                    .tag("breaker", name)
+                    .tag("from", lower(e.getStateTransition().getFromState()))
+                    .tag("to", lower(e.getStateTransition().getToState()))
+                    .register(meters)
+                    .increment());
+    return breaker;
+  }
+
+  private static String lower(CircuitBreaker.State state) {
+    return state.name().toLowerCase(Locale.ROOT);
+  }
+
+  private static double stateValue(CircuitBreaker breaker) {
+    switch (breaker.getState()) {
+      case CLOSED:
+        return 0;
+      case OPEN:
+        return 1;
+      case HALF_OPEN:
+        return 2;
+      default:
+        return 3;
+    }
+  }
+
+  /** Builds {@link CircuitBreakers}. Not thread-safe. */
+  public static final class Builder {
+    private int slidingWindowSize = 20;
+    private int minimumNumberOfCalls = 10;
+    private float failureRateThreshold = 50;
+    private Duration waitDurationInOpenState = Duration.ofSeconds(10);
+    private int permittedCallsInHalfOpen = 3;
+    private boolean perMethod;
+    private Clock clock = Clock.systemUTC();
+    private CircuitBreakerRegistry registry;
+    private MeterRegistry meters = Metrics.globalRegistry;
+
+    private Builder() {}
+
+    /**
+     * Calls in the count-based sliding window. Default 20.
+     *
+     * @throws IllegalArgumentException if not within {@code [1, 10000]}
+     */
+    public Builder slidingWindowSize(int size) {
+      if (size < 1 || size > 10_000) {
+        throw new IllegalArgumentException(
+            "slidingWindowSize: " + size + " (expected: >= 1 and <= 10000)");
+      }
+      this.slidingWindowSize = size;
+      return this;
+    }
+
+    /**
+     * Calls recorded before the failure rate is judged. Default 10.
+     *
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder minimumNumberOfCalls(int calls) {
+      if (calls < 1) {
+        throw new IllegalArgumentException("minimumNumberOfCalls: " + calls + " (expected: >= 1)");
+      }
+      this.minimumNumberOfCalls = calls;
+      return this;
+    }
+
+    /**
+     * Failure percentage that opens the breaker. Default 50.
+     *
+     * @throws IllegalArgumentException if not within {@code (0, 100]}
+     */
+    public Builder failureRateThreshold(float percent) {
+      if (!(percent > 0 && percent <= 100)) {
+        throw new IllegalArgumentException(
+            "failureRateThreshold: " + percent + " (expected: > 0 and <= 100)");
+      }
+      this.failureRateThreshold = percent;
+      return this;
+    }
+
+    /**
+     * How long an open breaker fails fast before admitting trial calls. Default 10 s.
+     *
+     * @throws IllegalArgumentException if below 1 ms
+     */
+    public Builder waitDurationInOpenState(Duration wait) {
+      Objects.requireNonNull(wait, "waitDurationInOpenState");
+      if (wait.compareTo(Duration.ofMillis(1)) < 0) {
+        throw new IllegalArgumentException(
+            "waitDurationInOpenState: " + wait + " (expected: >= 1 ms)");
+      }
+      this.waitDurationInOpenState = wait;
+      return this;
+    }
+
+    /**
+     * Trial calls admitted while half-open. Default 3.
+     *
+     * @throws IllegalArgumentException if not within {@code [1, 1000]}
+     */
+    public Builder permittedCallsInHalfOpenState(int calls) {
+      if (calls < 1 || calls > 1000) {
+        throw new IllegalArgumentException(
+            "permittedCallsInHalfOpenState: " + calls + " (expected: >= 1 and <= 1000)");
+      }
+      this.permittedCallsInHalfOpen = calls;
+      return this;
+    }
+
+    /** One breaker per target and method instead of per target. Default {@code false}. */
+    public Builder perMethod(boolean perMethod) {
+      this.perMethod = perMethod;
+      return this;
+    }
+
+    /** The clock the breakers measure open time with. Default {@link Clock#systemUTC()}. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * An existing Resilience4j registry to create the breakers in (they still use Lifeline's
+     * configuration). Default: a new registry.
+     */
+    public Builder registry(CircuitBreakerRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /** Where breaker metrics go. Default {@link Metrics#globalRegistry}. */
+    public Builder meterRegistry(MeterRegistry meters) {
+      this.meters = Objects.requireNonNull(meters, "meterRegistry");
+      return this;
+    }
+
+    /** Returns the breakers. */
+    public CircuitBreakers build() {
+      return new CircuitBreakers(this);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package dev.lifeline.core;
+
+/**
+ * How a backoff delay is randomised so that many clients do not retry in lock-step.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class Jitter {
+
+  private static final Jitter NONE = new Jitter(Mode.NONE, 0);
+  private static final Jitter FULL = new Jitter(Mode.FULL, 0);
+
+  private enum Mode {
+    NONE,
+    FULL,
+    PROPORTIONAL
+  }
+
+  private final Mode mode;
+  private final double fraction;
+
+  private Jitter(Mode mode, double fraction) {
+    this.mode = mode;
+    this.fraction = fraction;
+  }
+
+  /** No randomisation: the delay is exactly the computed backoff. */
+  public static Jitter none() {
+    return NONE;
+  }
+
+  /** "Full jitter": a delay drawn uniformly from {@code [0, backoff]}. */
+  public static Jitter full() {
+    return FULL;
+  }
+
+  /**
+   * A delay drawn uniformly from {@code [backoff × (1 - fraction), backoff × (1 + fraction)]}.
+   *
+   * @throws IllegalArgumentException if {@code fraction} is not within {@code [0, 1]}
+   */
+  public static Jitter proportional(double fraction) {
+    if (!(fraction >= 0 && fraction <= 1)) {
+      throw new IllegalArgumentException(
+          "jitter fraction: " + fraction + " (expected: >= 0 and <= 1)");
+    }
+    return new Jitter(Mode.PROPORTIONAL, fraction);
+  }
+
+  /**
+   * Applies this jitter to {@code nanos} using {@code random}, a uniform draw from {@code [0, 1)}.
+   */
+  public long apply(long nanos, double random) {
+    switch (mode) {
+      case FULL:
+        return (long) (nanos * random);
+      case PROPORTIONAL:
+        return (long) (nanos * (1 - fraction + 2 * fraction * random));
+      default:
+        return nanos;
+    }
+  }
+
+  /** The ± fraction of a proportional jitter; 0 for none, 1 for full. */
+  public double fraction() {
+    return mode == Mode.FULL ? 1 : fraction;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Jitter && ((Jitter) o).mode == mode && ((Jitter) o).fraction == fraction;
+  }
+
+  @Override
+  public int hashCode() {
+    return mode.hashCode() * 31 + Double.hashCode(fraction);
+  }
+
+  @Override
+  public String toString() {
+    switch (mode) {
+      case FULL:
+        return "full";
+      case PROPORTIONAL:
+        return "±" + Math.round(fraction * 100) + "%";
+      default:
+        return "none";
+    }
+  }
+}

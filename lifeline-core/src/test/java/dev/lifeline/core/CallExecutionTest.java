@@ -1,0 +1,260 @@
+package dev.lifeline.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class CallExecutionTest {
+
+  private static final String M = "lifeline.ItemService/GetItemDetail";
+
+  private final ManualTime time = new ManualTime();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+  private CallPolicy.Builder policy(RetryPolicy retry) {
+    return CallPolicy.builder()
+        .service("item-master")
+        .retryPolicy(retry)
+        .circuitBreakers(CircuitBreakers.disabled())
+        .noRetryBudget()
+        .ticker(time)
+        .random(() -> 0.5)
+        .meterRegistry(meters);
+  }
+
+  private static RetryPolicy fixed(int attempts, Duration delay) {
+    return RetryPolicy.builder().maxAttempts(attempts).backoff(Backoff.fixed(delay)).build();
+  }
+
+  @Test
+  void retriesUnavailableThreeTimesThenGivesUpWithAFullReport() {
+    CallExecution call =
+        policy(fixed(3, Duration.ofMillis(700))).build().start("10.0.0.7:50051", M);
+    Decision d = null;
+    for (int i = 0; i < 3; i++) {
+      assertThat(call.beforeAttempt()).isTrue();
+      d =
+          call.afterAttempt(
+              FailureKind.UNAVAILABLE, "UNAVAILABLE (connection refused)", true, null);
+      if (d.retry()) {
+        assertThat(d.delay()).isEqualTo(Duration.ofMillis(700));
+        time.forward(d.delay());
+      }
+    }
+    assertThat(d.retry()).isFalse();
+    CallReport r = d.report();
+    assertThat(r.stopReason()).isEqualTo(StopReason.ATTEMPTS_EXHAUSTED);
+    assertThat(r.attempts()).extracting(Attempt::number).containsExactly(1, 2, 3);
+    assertThat(r.attempts())
+        .extracting(Attempt::delayBefore)
+        .containsExactly(Duration.ZERO, Duration.ofMillis(700), Duration.ofMillis(700));
+    assertThat(r.elapsed()).isEqualTo(Duration.ofMillis(1400));
+    assertThat(r.message())
+        .isEqualTo(
+            "item-master lifeline.ItemService/GetItemDetail failed after 3 attempts in 1.4 s:"
+                + " UNAVAILABLE (connection refused); attempts exhausted; target 10.0.0.7:50051");
+    assertThat(meters.get("lifeline.calls").tag("outcome", "attempts_exhausted").counter().count())
+        .isEqualTo(1);
+    assertThat(meters.get("lifeline.retries").tag("reason", "unavailable").counter().count())
+        .isEqualTo(2);
+    assertThat(meters.get("lifeline.call.attempts").summary().totalAmount()).isEqualTo(3);
+  }
+
+  @Test
+  void callerErrorIsNeverRetried() {
+    CallExecution call = policy(RetryPolicy.defaults()).build().start("t", M);
+    call.beforeAttempt();
+    Decision d = call.afterAttempt(FailureKind.CALLER_ERROR, "NOT_FOUND", false, null);
+    assertThat(d.stopReason()).isEqualTo(StopReason.NON_RETRYABLE);
+    assertThat(d.report().attempts()).hasSize(1);
+  }
+
+  @Test
+  void maxAttemptsOneMakesExactlyOneAttempt() {
+    CallExecution call = policy(RetryPolicy.noRetry()).build().start("t", M);
+    call.beforeAttempt();
+    Decision d = call.afterAttempt(FailureKind.UNAVAILABLE, "UNAVAILABLE", true, null);
+    assertThat(d.stopReason()).isEqualTo(StopReason.ATTEMPTS_EXHAUSTED);
+    assertThat(d.report().attempts()).hasSize(1);
+    assertThat(d.report().message()).contains("failed after 1 attempt in");
+  }
+
+  @Test
+  void neverSchedulesARetryPastTheDeadline() {
+    CallExecution call =
+        policy(fixed(5, Duration.ofSeconds(1))).build().start("t", M, Duration.ofMillis(1500));
+    call.beforeAttempt();
+    time.forward(Duration.ofMillis(200));
+    assertThat(call.afterAttempt(FailureKind.UNAVAILABLE, "UNAVAILABLE", false, null).retry())
+        .isTrue();
+    time.forward(Duration.ofSeconds(1));
+    call.beforeAttempt();
+    assertThat(call.attemptTimeout()).isEqualTo(Duration.ofMillis(300));
+    time.forward(Duration.ofMillis(100));
+    Decision d = call.afterAttempt(FailureKind.UNAVAILABLE, "UNAVAILABLE", false, null);
+    assertThat(d.stopReason()).isEqualTo(StopReason.DEADLINE);
+    assertThat(d.report().attempts()).hasSize(2);
+  }
+
+  @Test
+  void pushbackReplacesTheBackoffAndNegativePushbackStops() {
+    CallExecution call = policy(fixed(3, Duration.ofMillis(100))).build().start("t", M);
+    call.beforeAttempt();
+    assertThat(
+            call.afterAttempt(FailureKind.UNAVAILABLE, "UNAVAILABLE", false, Duration.ofSeconds(3))
+                .delay())
+        .isEqualTo(Duration.ofSeconds(3));
+    call.beforeAttempt();
+    assertThat(
+            call.afterAttempt(FailureKind.UNAVAILABLE, "UNAVAILABLE", false, Duration.ofMillis(-1))
+                .stopReason())
+        .isEqualTo(StopReason.PUSHBACK);
+  }
+
+  @Test
+  void nonIdempotentCallIsRetriedOnlyWhenProvablyNotSent() {
+    RetryPolicy p = RetryPolicy.defaults().toBuilder().idempotent(false).build();
+    CallExecution call = policy(p).build().start("t", M);
+    call.beforeAttempt();
+    assertThat(call.afterAttempt(FailureKind.UNAVAILABLE, "refused", true, null).retry()).isTrue();
+    call.beforeAttempt();
+    assertThat(call.afterAttempt(FailureKind.UNAVAILABLE, "reset", false, null).stopReason())
+        .isEqualTo(StopReason.NOT_IDEMPOTENT);
+  }
+
+  @Test
+  void budgetKeepsAttemptsUnderOnePointTwoTimesCallsDuringTotalOutage() {
+    CallPolicy p =
+        policy(fixed(3, Duration.ZERO))
+            .retryBudget(() -> RetryBudget.builder().minRetriesPerSecond(0).ticker(time).build())
+            .build();
+    int attempts = 0;
+    int budgetStops = 0;
+    for (int i = 0; i < 500; i++) {
+      CallExecution call = p.start("t", M);
+      while (true) {
+        call.beforeAttempt();
+        attempts++;
+        Decision d = call.afterAttempt(FailureKind.UNAVAILABLE, "UNAVAILABLE", false, null);
+        if (!d.retry()) {
+          budgetStops += d.stopReason() == StopReason.BUDGET_EXHAUSTED ? 1 : 0;
+          break;
+        }
+      }
+      time.forward(Duration.ofMillis(1));
+    }
+    assertThat(attempts).isLessThanOrEqualTo(600).isGreaterThan(500);
+    assertThat(budgetStops).isGreaterThan(0);
+    assertThat(p.retryBudget("t").rejections()).isEqualTo(budgetStops);
+    assertThat(meters.get("lifeline.retry.budget.rejections").counter().count())
+        .isEqualTo(budgetStops);
+  }
+
+  @Test
+  void notActiveIsNeverChargedToTheBudgetOrTheBreaker() {
+    CircuitBreakers breakers =
+        CircuitBreakers.builder()
+            .minimumNumberOfCalls(2)
+            .slidingWindowSize(2)
+            .clock(time.clock())
+            .meterRegistry(meters)
+            .build();
+    CallPolicy p =
+        policy(RetryPolicy.builder().maxAttempts(50).backoff(Backoff.fixed(Duration.ZERO)).build())
+            .circuitBreakers(breakers)
+            .retryBudget(() -> RetryBudget.builder().minRetriesPerSecond(0).ticker(time).build())
+            .build();
+    CallExecution call = p.start("t", M);
+    for (int i = 0; i < 20; i++) {
+      call.beforeAttempt();
+      assertThat(call.afterAttempt(FailureKind.NOT_ACTIVE, "NOT_ACTIVE", false, null).retry())
+          .isTrue();
+    }
+    assertThat(p.retryBudget("t").rejections()).isZero();
+    CircuitBreaker cb = breakers.breaker("t", M);
+    assertThat(cb.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    assertThat(cb.getMetrics().getNumberOfBufferedCalls()).isZero();
+  }
+
+  @Test
+  void breakerGoesClosedOpenHalfOpenClosedAndOpenFailsFastWithoutAnAttempt() {
+    CircuitBreakers breakers =
+        CircuitBreakers.builder()
+            .slidingWindowSize(4)
+            .minimumNumberOfCalls(4)
+            .waitDurationInOpenState(Duration.ofSeconds(10))
+            .permittedCallsInHalfOpenState(2)
+            .clock(time.clock())
+            .meterRegistry(meters)
+            .build();
+    CallPolicy p = policy(RetryPolicy.noRetry()).circuitBreakers(breakers).build();
+    CircuitBreaker cb = breakers.breaker("t", M);
+    for (int i = 0; i < 4; i++) {
+      CallExecution call = p.start("t", M);
+      assertThat(call.beforeAttempt()).isTrue();
+      call.afterAttempt(FailureKind.UNAVAILABLE, "UNAVAILABLE", false, null);
+    }
+    assertThat(cb.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+
+    CallExecution rejected = p.start("t", M);
+    assertThat(rejected.beforeAttempt()).isFalse();
+    assertThat(rejected.report().stopReason()).isEqualTo(StopReason.BREAKER_OPEN);
+    assertThat(rejected.report().attempts()).isEmpty();
+    assertThat(rejected.report().message()).contains("failed after 0 attempts");
+
+    time.forward(Duration.ofSeconds(11));
+    CallExecution trial1 = p.start("t", M);
+    CallExecution trial2 = p.start("t", M);
+    CallExecution third = p.start("t", M);
+    assertThat(trial1.beforeAttempt()).isTrue();
+    assertThat(cb.getState()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+    assertThat(trial2.beforeAttempt()).isTrue();
+    assertThat(third.beforeAttempt()).as("half-open admits only 2 trial calls").isFalse();
+    trial1.succeeded();
+    // A caller error proves the server answers, so it counts as a success.
+    trial2.afterAttempt(FailureKind.CALLER_ERROR, "NOT_FOUND", false, null);
+    assertThat(cb.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    assertThat(
+            meters
+                .get("lifeline.breaker.transitions")
+                .tag("from", "closed")
+                .tag("to", "open")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(meters.get("lifeline.breaker.state").tag("breaker", "t").gauge().value()).isZero();
+    assertThat(breakers.registry().find("t")).isPresent();
+  }
+
+  @Test
+  void perMethodOverrideAppliesOnlyToItsMethod() {
+    CallPolicy p =
+        policy(RetryPolicy.defaults()).retryPolicy("svc/Create", RetryPolicy.noRetry()).build();
+    assertThat(p.start("t", "svc/Create").retryPolicy().maxAttempts()).isEqualTo(1);
+    assertThat(p.start("t", "svc/Get").retryPolicy().maxAttempts()).isEqualTo(3);
+  }
+
+  @Test
+  void secretHeaderValuesNeverAppearInTheReport() {
+    CallPolicy p =
+        policy(RetryPolicy.noRetry())
+            .header("dapr-app-id", "ai-model")
+            .header("dapr-api-token", "s3cr3t-token-value")
+            .build();
+    CallExecution call = p.start("t", M);
+    call.beforeAttempt();
+    Decision d =
+        call.afterAttempt(
+            FailureKind.CALLER_ERROR,
+            "PERMISSION_DENIED (bad token s3cr3t-token-value)",
+            false,
+            null);
+    assertThat(d.report().message()).doesNotContain("s3cr3t").contains("<redacted>");
+    assertThat(p.redactedHeaders())
+        .containsEntry("dapr-app-id", "ai-model")
+        .containsEntry("dapr-api-token", "<redacted>");
+  }
+}

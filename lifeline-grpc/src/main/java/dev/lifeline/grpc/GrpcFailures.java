@@ -1,0 +1,138 @@
+package dev.lifeline.grpc;
+
+import dev.lifeline.core.FailureKind;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Maps gRPC statuses onto Lifeline's {@link FailureKind}s.
+ *
+ * <table>
+ *   <caption>gRPC code to failure kind</caption>
+ *   <tr><th>code</th><th>kind</th></tr>
+ *   <tr><td>UNAVAILABLE, description starting {@code NOT_ACTIVE}</td><td>NOT_ACTIVE</td></tr>
+ *   <tr><td>UNAVAILABLE</td><td>UNAVAILABLE</td></tr>
+ *   <tr><td>DEADLINE_EXCEEDED</td><td>TIMEOUT</td></tr>
+ *   <tr><td>RESOURCE_EXHAUSTED</td><td>OVERLOADED</td></tr>
+ *   <tr><td>ABORTED</td><td>ABORTED</td></tr>
+ *   <tr><td>INTERNAL, UNKNOWN, DATA_LOSS</td><td>SERVER_ERROR</td></tr>
+ *   <tr><td>CANCELLED</td><td>CANCELLED</td></tr>
+ *   <tr><td>NOT_FOUND, INVALID_ARGUMENT, ALREADY_EXISTS, PERMISSION_DENIED, UNAUTHENTICATED,
+ *       FAILED_PRECONDITION, OUT_OF_RANGE, UNIMPLEMENTED</td><td>CALLER_ERROR</td></tr>
+ * </table>
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class GrpcFailures {
+
+  /** The trailer a server sets to ask for a retry delay in milliseconds (gRFC A6). */
+  public static final Metadata.Key<String> RETRY_PUSHBACK_MS =
+      Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** The description prefix of a status that means "not the active member of the group". */
+  public static final String NOT_ACTIVE_PREFIX = "NOT_ACTIVE";
+
+  private GrpcFailures() {}
+
+  /**
+   * The failure kind of a non-OK status.
+   *
+   * @throws IllegalArgumentException if {@code status} is OK
+   */
+  public static FailureKind classify(Status status) {
+    switch (status.getCode()) {
+      case UNAVAILABLE:
+        return isNotActive(status) ? FailureKind.NOT_ACTIVE : FailureKind.UNAVAILABLE;
+      case DEADLINE_EXCEEDED:
+        return FailureKind.TIMEOUT;
+      case RESOURCE_EXHAUSTED:
+        return FailureKind.OVERLOADED;
+      case ABORTED:
+        return FailureKind.ABORTED;
+      case INTERNAL:
+      case UNKNOWN:
+      case DATA_LOSS:
+        return FailureKind.SERVER_ERROR;
+      case CANCELLED:
+        return FailureKind.CANCELLED;
+      case OK:
+        throw new IllegalArgumentException("status: OK (expected: a failure)");
+      default:
+        return FailureKind.CALLER_ERROR;
+    }
+  }
+
+  /** Whether the status says the call reached a standby rather than the active member. */
+  public static boolean isNotActive(Status status) {
+    String d = status.getDescription();
+    return status.getCode() == Status.Code.UNAVAILABLE
+        && d != null
+        && d.startsWith(NOT_ACTIVE_PREFIX);
+  }
+
+  /**
+   * Whether the request provably never reached the server's application: the connection was
+   * refused, the stream was refused, or a standby answered NOT_ACTIVE without running it.
+   */
+  public static boolean provablyNotSent(Status status) {
+    if (isNotActive(status)) {
+      return true;
+    }
+    if (status.getCode() != Status.Code.UNAVAILABLE) {
+      return false;
+    }
+    for (Throwable t = status.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof ConnectException) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    String d = status.getDescription();
+    if (d == null) {
+      return false;
+    }
+    String lower = d.toLowerCase(Locale.ROOT);
+    return lower.contains("connection refused") || lower.contains("refused_stream");
+  }
+
+  /**
+   * The server's pushback from trailers: the delay it asks for, a negative duration if it asks not
+   * to retry (negative or malformed value, as gRFC A6 says), or {@code null} if absent.
+   */
+  public static Duration pushback(Metadata trailers) {
+    if (trailers == null) {
+      return null;
+    }
+    String v = trailers.get(RETRY_PUSHBACK_MS);
+    if (v == null) {
+      return null;
+    }
+    try {
+      long ms = Long.parseLong(v.trim());
+      return Duration.ofMillis(ms < 0 ? -1 : ms);
+    } catch (NumberFormatException e) {
+      return Duration.ofMillis(-1);
+    }
+  }
+
+  /** A short text for the status, e.g. {@code UNAVAILABLE (connection refused)}. */
+  public static String describe(Status status) {
+    String d = status.getDescription();
+    if (d == null || d.isBlank()) {
+      Throwable c = status.getCause();
+      d = c == null ? null : c.getClass().getSimpleName() + ": " + c.getMessage();
+    }
+    if (d == null) {
+      return status.getCode().name();
+    }
+    if (d.length() > 200) {
+      d = d.substring(0, 200) + "...";
+    }
+    return status.getCode().name() + " (" + d + ")";
+  }
+}
