@@ -1,0 +1,30 @@
+package dev.lifeline.http;
+
+import java.util.Locale;
+
+/**
+ * The {@code error_type} written to logs and metrics for a failed HTTP call. Immutable and
+ * thread-safe.
+ */
+public enum ErrorType {
+  /**
+   * The exchange failed on the server's side: a 5xx or 429 answer, or the connection failed
+   * (refused, reset, unknown host, TLS handshake).
+   */
+  HTTP_ERROR,
+  /** The server answered 4xx (other than 408 and 429): the request itself is wrong. */
+  CLIENT_ERROR,
+  /** Connect, response, pool or overall timeout, or a 408/504 answer. */
+  TIMEOUT,
+  /** The circuit breaker was open: nothing was sent. */
+  CIRCUIT_BREAKER_OPEN,
+  /** Anything else, e.g. an I/O failure that fits no other type. */
+  UNEXPECTED_ERROR,
+  /** The health check found the server unhealthy or unreachable. */
+  HEALTH_CHECK_FAILED;
+
+  /** The lower-case value used in logs and metric tags, e.g. {@code circuit_breaker_open}. */
+  public String value() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}

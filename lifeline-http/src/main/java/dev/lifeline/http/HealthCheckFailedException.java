@@ -1,0 +1,16 @@
+package dev.lifeline.http;
+
+/**
+ * Raised by {@link LifelineHttpClient#healthCheck()} in the {@code production} environment when the
+ * server is unhealthy or unreachable, so that a service does not start blind. The message names the
+ * client, the URL and the status or error. Immutable and thread-safe.
+ */
+public class HealthCheckFailedException extends RuntimeException {
+
+  private static final long serialVersionUID = 1L;
+
+  /** Creates the exception. */
+  public HealthCheckFailedException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}
