@@ -23,9 +23,11 @@ public final class Main {
    * @param args {@code demo [options]} or {@code bench <scenario> [options]}
    */
   public static void main(String[] args) {
-    // The terminal is for the per-second lines and tables; library INFO logs would drown them.
+    // The terminal is for the per-second lines and tables; the expected failures of the scripted
+    // faults would otherwise log a warning each. -Dorg.slf4j.simpleLogger.defaultLogLevel=info
+    // shows them.
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
     }
     System.exit(run(args, System.out, System.err));
   }

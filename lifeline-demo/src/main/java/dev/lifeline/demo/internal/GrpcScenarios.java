@@ -1,14 +1,18 @@
 package dev.lifeline.demo.internal;
 
+import dev.lifeline.core.CircuitBreakers;
+import dev.lifeline.core.RetryPolicy;
 import dev.lifeline.examples.item.proto.GetItemDetailRequest;
 import dev.lifeline.examples.item.proto.ItemDetail;
 import dev.lifeline.examples.item.proto.ItemServiceGrpc;
 import dev.lifeline.grpc.ChannelPool;
+import dev.lifeline.grpc.LifelineCalls;
 import dev.lifeline.grpc.LifelineChannel;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -39,18 +43,13 @@ final class GrpcScenarios {
 
   static BenchReport overhead(Bench.Timing t) throws Exception {
     BenchReport report = new BenchReport("overhead");
-    try (ItemBackend backend = new ItemBackend(0).start()) {
+    try (ItemBackend backend = new ItemBackend(0).start();
+        ChannelPool pool = ChannelPool.create();
+        LifelineChannel lease = pool.lease(backend.target())) {
       ManagedChannel ch = Channels.plain(backend.target());
       try {
         ItemServiceGrpc.ItemServiceBlockingStub raw = ItemServiceGrpc.newBlockingStub(ch);
-        Load.Result rawR =
-            Load.closedLoop(
-                THREADS,
-                t.warmup(),
-                t.measure(),
-                MAX_CALLS,
-                () -> raw.withDeadlineAfter(5, TimeUnit.SECONDS).getItemDetail(REQ));
-        row(report, "raw grpc-java stub", rawR);
+        Load.Call rawCall = () -> raw.withDeadlineAfter(5, TimeUnit.SECONDS).getItemDetail(REQ);
 
         Retry retry =
             Retry.of(
@@ -66,15 +65,40 @@ final class GrpcScenarios {
                 retry,
                 CircuitBreaker.decorateSupplier(
                     breaker, () -> raw.withDeadlineAfter(5, TimeUnit.SECONDS).getItemDetail(REQ)));
-        Load.Result r4j =
-            Load.closedLoop(THREADS, t.warmup(), t.measure(), MAX_CALLS, decorated::get);
-        row(report, "resilience4j retry+breaker", r4j);
+        Load.Call r4jCall = decorated::get;
 
-        report.unavailable("lifeline (retry, breaker, metrics)");
-        report.ratio("throughput_vs_raw", null);
-        report.ratio("throughput_vs_resilience4j", null);
-        report.figure("lifeline_p50_us", null);
+        LifelineCalls lifeline =
+            LifelineCalls.builder()
+                .service("item")
+                .retryPolicy(RetryPolicy.defaults())
+                .circuitBreakers(
+                    CircuitBreakers.builder().meterRegistry(new SimpleMeterRegistry()).build())
+                .meterRegistry(new SimpleMeterRegistry())
+                .build();
+        ItemServiceGrpc.ItemServiceBlockingStub life =
+            ItemServiceGrpc.newBlockingStub(
+                ClientInterceptors.intercept(lease, lifeline.interceptor()));
+        Load.Call lifeCall = () -> life.withDeadlineAfter(5, TimeUnit.SECONDS).getItemDetail(REQ);
+
+        // Every setup is warmed before any is measured, so that JIT work does not favour the last.
+        for (Load.Call c : new Load.Call[] {rawCall, r4jCall, lifeCall}) {
+          Load.warmup(THREADS, t.warmup(), MAX_CALLS, c);
+        }
+        Load.Result rawR = Load.measure(THREADS, t.measure(), MAX_CALLS, rawCall);
+        Load.Result r4j = Load.measure(THREADS, t.measure(), MAX_CALLS, r4jCall);
+        Load.Result lifeR = Load.measure(THREADS, t.measure(), MAX_CALLS, lifeCall);
+        row(report, "raw grpc-java stub", rawR);
+        row(report, "resilience4j retry+breaker", r4j);
+        row(report, "lifeline (retry, breaker, metrics)", lifeR);
+        report.ratio(
+            "throughput_vs_raw", BenchReport.ratioOf(lifeR.throughput(), rawR.throughput()));
+        report.ratio(
+            "throughput_vs_resilience4j",
+            BenchReport.ratioOf(lifeR.throughput(), r4j.throughput()));
+        report.figure("lifeline_p50_us", lifeR.micros(50));
         report.figure("raw_p50_us", rawR.micros(50));
+        report.note(
+            THREADS + " closed-loop callers per setup; every setup warmed before measuring");
       } finally {
         Channels.close(ch);
       }
@@ -342,8 +366,35 @@ final class GrpcScenarios {
             backend.attempts() - a0,
             "amplification",
             naive);
-        report.unavailable("lifeline retry with budget");
-        report.ratio("amplification_lifeline", null);
+        long lifelineCalls;
+        long a1;
+        try (ChannelPool pool = ChannelPool.create();
+            LifelineChannel lease = pool.lease(backend.target())) {
+          LifelineCalls lifeline =
+              LifelineCalls.builder()
+                  .service("item")
+                  .retryPolicy(RetryPolicy.defaults())
+                  .circuitBreakers(CircuitBreakers.disabled())
+                  .meterRegistry(new SimpleMeterRegistry())
+                  .build();
+          ItemServiceGrpc.ItemServiceBlockingStub life =
+              ItemServiceGrpc.newBlockingStub(
+                  ClientInterceptors.intercept(lease, lifeline.interceptor()));
+          tryCall(life, 2000);
+          a1 = backend.attempts();
+          lifelineCalls = offered(rate, length, () -> tryCall(life, 2000));
+        }
+        long lifelineAttempts = backend.attempts() - a1;
+        double amplification = lifelineAttempts / (double) lifelineCalls;
+        report.result(
+            "lifeline retry (3 attempts) with budget",
+            "calls",
+            lifelineCalls,
+            "attempts",
+            lifelineAttempts,
+            "amplification",
+            amplification);
+        report.ratio("amplification_lifeline", amplification);
         report.ratio("amplification_naive", naive);
         report.note("server answers UNAVAILABLE to everything; offered load " + rate + " calls/s");
       } finally {
@@ -355,7 +406,7 @@ final class GrpcScenarios {
 
   /** Starts {@code rate} calls per second for {@code length}; returns how many completed. */
   static long offered(int rate, Duration length, Runnable call) throws InterruptedException {
-    ExecutorService pool = Executors.newFixedThreadPool(16);
+    ExecutorService pool = Executors.newFixedThreadPool(64);
     AtomicLong done = new AtomicLong();
     long periodNanos = 1_000_000_000L / rate;
     long start = System.nanoTime();
@@ -407,8 +458,52 @@ final class GrpcScenarios {
             waited.millis(50),
             "p99_ms",
             waited.millis(99));
-        report.unavailable("lifeline breaker open");
-        report.figure("open_reject_p99_us", null);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        CircuitBreakers breakers = CircuitBreakers.builder().meterRegistry(meters).build();
+        Histogram rejects = Load.histogram();
+        long opened = -1;
+        try (ChannelPool pool = ChannelPool.create();
+            LifelineChannel lease = pool.lease(backend.target())) {
+          LifelineCalls lifeline =
+              LifelineCalls.builder()
+                  .service("item")
+                  .retryPolicy(RetryPolicy.noRetry())
+                  .circuitBreakers(breakers)
+                  .meterRegistry(meters)
+                  .build();
+          ItemServiceGrpc.ItemServiceBlockingStub life =
+              ItemServiceGrpc.newBlockingStub(
+                  ClientInterceptors.intercept(lease, lifeline.interceptor()));
+          // Time-outs open the breaker; it is bounded by the window size in calls.
+          for (int i = 0; i < 100 && !anyOpen(breakers); i++) {
+            opened = i + 1;
+            tryCall(life, deadlineMs);
+          }
+          if (anyOpen(breakers)) {
+            int n = t.quick() ? 2_000 : 20_000;
+            for (int i = 0; i < n && anyOpen(breakers); i++) {
+              long t0 = System.nanoTime();
+              tryCall(life, deadlineMs);
+              Load.record(rejects, System.nanoTime() - t0);
+            }
+          }
+        }
+        if (rejects.getTotalCount() > 0) {
+          report.result(
+              "lifeline breaker open",
+              "calls",
+              rejects.getTotalCount(),
+              "opened_after_calls",
+              opened,
+              "p50_us",
+              rejects.getValueAtPercentile(50) / 1e3,
+              "p99_us",
+              rejects.getValueAtPercentile(99) / 1e3);
+          report.figure("open_reject_p99_us", rejects.getValueAtPercentile(99) / 1e3);
+        } else {
+          report.result("lifeline breaker open", "note", "breaker did not open within 100 calls");
+          report.figure("open_reject_p99_us", null);
+        }
         report.figure("timeout_wait_p99_ms", waited.millis(99));
         report.note("the dependency never answers");
       } finally {
@@ -416,6 +511,11 @@ final class GrpcScenarios {
       }
     }
     return report;
+  }
+
+  private static boolean anyOpen(CircuitBreakers breakers) {
+    return breakers.registry().getAllCircuitBreakers().stream()
+        .anyMatch(b -> b.getState() == CircuitBreaker.State.OPEN);
   }
 
   static boolean isUnavailable(Throwable e) {

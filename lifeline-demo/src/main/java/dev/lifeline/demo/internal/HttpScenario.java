@@ -1,5 +1,9 @@
 package dev.lifeline.demo.internal;
 
+import dev.lifeline.http.HttpClientConfig;
+import dev.lifeline.http.HttpRequest;
+import dev.lifeline.http.LifelineHttpClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -15,34 +19,46 @@ import org.apache.hc.core5.util.Timeout;
 final class HttpScenario {
 
   private static final int THREADS = 4;
+  private static final long MAX_CALLS = 20_000_000L;
 
   private HttpScenario() {}
 
   static BenchReport run(Bench.Timing t) throws Exception {
     BenchReport report = new BenchReport("http");
+    Load.Result pooled;
+    Load.Result life;
+    Load.Result fresh;
     try (StorageBackend backend = new StorageBackend()) {
       String uri = backend.baseUri() + "/objects/a";
-      Load.Result pooled;
-      try (CloseableHttpClient raw = pooledClient()) {
-        pooled =
-            Load.closedLoop(THREADS, t.warmup(), t.measure(), 20_000_000L, () -> get(raw, uri));
+      try (CloseableHttpClient raw = pooledClient();
+          LifelineHttpClient client =
+              LifelineHttpClient.create(
+                  HttpClientConfig.builder(backend.baseUri())
+                      .name("storage")
+                      .meterRegistry(new SimpleMeterRegistry())
+                      .build())) {
+        HttpRequest req = HttpRequest.get("/objects/a");
+        Load.Call rawCall = () -> get(raw, uri);
+        Load.Call lifeCall = () -> client.execute(req);
+        // The anti-pattern: a new client, so a new TCP connection, for every request.
+        Load.Call freshCall =
+            () -> {
+              try (CloseableHttpClient c = pooledClient()) {
+                get(c, uri);
+              }
+            };
+        for (Load.Call c : new Load.Call[] {rawCall, lifeCall, freshCall}) {
+          Load.warmup(THREADS, t.warmup(), MAX_CALLS, c);
+        }
+        pooled = Load.measure(THREADS, t.measure(), MAX_CALLS, rawCall);
+        life = Load.measure(THREADS, t.measure(), MAX_CALLS, lifeCall);
+        fresh = Load.measure(THREADS, t.measure(), MAX_CALLS, freshCall);
       }
       GrpcScenarios.row(report, "raw httpclient5, pooled", pooled);
-      // The anti-pattern: a new client, so a new TCP connection, for every request.
-      Load.Result fresh =
-          Load.closedLoop(
-              THREADS,
-              t.warmup(),
-              t.measure(),
-              20_000_000L,
-              () -> {
-                try (CloseableHttpClient c = pooledClient()) {
-                  get(c, uri);
-                }
-              });
+      GrpcScenarios.row(report, "lifeline http client (retry, breaker, metrics)", life);
       GrpcScenarios.row(report, "raw httpclient5, new connection per request", fresh);
-      report.unavailable("lifeline http client");
-      report.ratio("throughput_vs_raw", null);
+      report.ratio(
+          "throughput_vs_raw", BenchReport.ratioOf(life.throughput(), pooled.throughput()));
       report.ratio(
           "pooled_vs_new_connection", BenchReport.ratioOf(pooled.throughput(), fresh.throughput()));
     }

@@ -75,6 +75,18 @@ public final class Load {
     return phase(threads, measure, maxCalls, call, true);
   }
 
+  /** Runs the call in a closed loop for {@code length} without recording anything. */
+  public static void warmup(int threads, Duration length, long maxCalls, Call call)
+      throws InterruptedException {
+    phase(threads, length, maxCalls, call, false);
+  }
+
+  /** Runs a measured closed loop without warm-up. */
+  public static Result measure(int threads, Duration length, long maxCalls, Call call)
+      throws InterruptedException {
+    return phase(threads, length, maxCalls, call, true);
+  }
+
   private static Result phase(
       int threads, Duration length, long maxCalls, Call call, boolean record)
       throws InterruptedException {
