@@ -90,6 +90,16 @@ public final class OrderGroup implements AutoCloseable {
     return "-";
   }
 
+  /** Each instance's id and role (ACTIVE, STANDBY or STOPPED), for the status page. */
+  public List<String[]> roles() {
+    List<String[]> r = new ArrayList<>();
+    for (Instance in : instancesSnapshot()) {
+      ActiveMember m = in.member;
+      r.add(new String[] {in.id, m == null ? "STOPPED" : m.role().name()});
+    }
+    return r;
+  }
+
   /** How many instances believe they are active right now. */
   public int activeCount() {
     int n = 0;

@@ -46,8 +46,6 @@ public final class Timeline {
   private final long startNanos = System.nanoTime();
   private final AtomicLong calls = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
-  private final AtomicLong retries = new AtomicLong();
-  private final AtomicLong notActive = new AtomicLong();
   private final AtomicLong totalCalls = new AtomicLong();
   private final AtomicLong totalFailed = new AtomicLong();
   private final AtomicLong totalRetries = new AtomicLong();
@@ -66,15 +64,10 @@ public final class Timeline {
   }
 
   /** Records one finished call. */
-  public void record(String service, long nanos, boolean ok, int attempts, int notActiveAnswers) {
+  public void record(String service, long nanos, boolean ok) {
     calls.incrementAndGet();
     totalCalls.incrementAndGet();
     latency.recordValue(Math.max(1_000L, Math.min(nanos, 600_000_000_000L)));
-    int extra = Math.max(0, attempts - 1);
-    retries.addAndGet(extra);
-    totalRetries.addAndGet(extra);
-    notActive.addAndGet(notActiveAnswers);
-    totalNotActive.addAndGet(notActiveAnswers);
     if (ok) {
       lastSuccess.put(service, nowMillis());
     } else {
@@ -89,15 +82,23 @@ public final class Timeline {
     faults.add(new Fault(name, service, nowMillis()));
   }
 
-  /** Closes the current second and returns it. */
-  public synchronized Second closeSecond(String breaker, String active) {
+  /**
+   * Closes the current second and returns it.
+   *
+   * @param retriesTotal retries counted by Lifeline's meters since the start
+   * @param notActiveTotal NOT_ACTIVE answers counted by Lifeline's meters since the start
+   */
+  public synchronized Second closeSecond(
+      String breaker, String active, long retriesTotal, long notActiveTotal) {
+    long r = retriesTotal - totalRetries.getAndSet(retriesTotal);
+    long na = notActiveTotal - totalNotActive.getAndSet(notActiveTotal);
     Second s =
         new Second(
             seconds.size() + 1,
             calls.getAndSet(0),
             failed.getAndSet(0),
-            retries.getAndSet(0),
-            notActive.getAndSet(0),
+            r,
+            na,
             latency.getIntervalHistogram().getValueAtPercentile(99) / 1e6,
             breaker,
             active);
