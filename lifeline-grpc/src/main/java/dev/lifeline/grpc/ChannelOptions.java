@@ -32,6 +32,11 @@ import java.util.Objects;
  *       not reconnect in lock step</td></tr>
  *   <tr><td>{@code escapeHatchThreshold}</td><td>10</td><td>consecutive UNAVAILABLE or
  *       DEADLINE_EXCEEDED results on a channel that claims READY before it is rebuilt</td></tr>
+ *   <tr><td>{@code maxConnectionsPerTarget}</td><td>1</td><td>extra connections are opened only
+ *       when every usable one carries {@code maxConcurrentCallsPerConnection} calls (gRFC A105
+ *       semantics); members in TRANSIENT_FAILURE are skipped</td></tr>
+ *   <tr><td>{@code maxConcurrentCallsPerConnection}</td><td>100</td><td>the HTTP/2 stream limit
+ *       assumed per connection (the common server setting)</td></tr>
  *   <tr><td>{@code shutdownGrace}</td><td>5 s</td><td>how long in-flight calls may drain when a
  *       channel is closed or replaced</td></tr>
  * </table>
@@ -74,6 +79,12 @@ public final class ChannelOptions {
   /** Default number of failures on a READY channel before it is rebuilt: 10. */
   public static final int DEFAULT_ESCAPE_HATCH_THRESHOLD = 10;
 
+  /** Default number of connections per target: 1. */
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_TARGET = 1;
+
+  /** Default number of concurrent calls one connection carries before another is added: 100. */
+  public static final int DEFAULT_MAX_CONCURRENT_CALLS_PER_CONNECTION = 100;
+
   /** Default drain time for in-flight calls when a channel closes: 5 s. */
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
@@ -90,6 +101,8 @@ public final class ChannelOptions {
   private final double reconnectBackoffMultiplier;
   private final double reconnectBackoffJitter;
   private final int escapeHatchThreshold;
+  private final int maxConnectionsPerTarget;
+  private final int maxConcurrentCallsPerConnection;
   private final Duration shutdownGrace;
 
   private ChannelOptions(Builder b) {
@@ -104,6 +117,8 @@ public final class ChannelOptions {
     this.reconnectBackoffMultiplier = b.reconnectBackoffMultiplier;
     this.reconnectBackoffJitter = b.reconnectBackoffJitter;
     this.escapeHatchThreshold = b.escapeHatchThreshold;
+    this.maxConnectionsPerTarget = b.maxConnectionsPerTarget;
+    this.maxConcurrentCallsPerConnection = b.maxConcurrentCallsPerConnection;
     this.shutdownGrace = b.shutdownGrace;
   }
 
@@ -131,6 +146,8 @@ public final class ChannelOptions {
     b.reconnectBackoffMultiplier = reconnectBackoffMultiplier;
     b.reconnectBackoffJitter = reconnectBackoffJitter;
     b.escapeHatchThreshold = escapeHatchThreshold;
+    b.maxConnectionsPerTarget = maxConnectionsPerTarget;
+    b.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection;
     b.shutdownGrace = shutdownGrace;
     return b;
   }
@@ -193,6 +210,20 @@ public final class ChannelOptions {
     return escapeHatchThreshold;
   }
 
+  /**
+   * Most connections (grpc channels) the pool opens to this target. One more is added only when
+   * every connection not in TRANSIENT_FAILURE carries {@link #maxConcurrentCallsPerConnection()}
+   * calls; surplus connections go idle after {@link #idleTimeout()}.
+   */
+  public int maxConnectionsPerTarget() {
+    return maxConnectionsPerTarget;
+  }
+
+  /** Calls one connection carries before the pool considers it full (the HTTP/2 stream limit). */
+  public int maxConcurrentCallsPerConnection() {
+    return maxConcurrentCallsPerConnection;
+  }
+
   /** How long in-flight calls may drain before a closing channel is forced shut. */
   public Duration shutdownGrace() {
     return shutdownGrace;
@@ -212,6 +243,8 @@ public final class ChannelOptions {
         && Double.compare(reconnectBackoffMultiplier, that.reconnectBackoffMultiplier) == 0
         && Double.compare(reconnectBackoffJitter, that.reconnectBackoffJitter) == 0
         && escapeHatchThreshold == that.escapeHatchThreshold
+        && maxConnectionsPerTarget == that.maxConnectionsPerTarget
+        && maxConcurrentCallsPerConnection == that.maxConcurrentCallsPerConnection
         && keepAliveTime.equals(that.keepAliveTime)
         && keepAliveTimeout.equals(that.keepAliveTimeout)
         && idleTimeout.equals(that.idleTimeout)
@@ -235,6 +268,8 @@ public final class ChannelOptions {
         reconnectBackoffMultiplier,
         reconnectBackoffJitter,
         escapeHatchThreshold,
+        maxConnectionsPerTarget,
+        maxConcurrentCallsPerConnection,
         shutdownGrace);
   }
 
@@ -262,6 +297,10 @@ public final class ChannelOptions {
         + reconnectBackoffJitter
         + ", escapeHatchThreshold="
         + escapeHatchThreshold
+        + ", maxConnectionsPerTarget="
+        + maxConnectionsPerTarget
+        + ", maxConcurrentCallsPerConnection="
+        + maxConcurrentCallsPerConnection
         + ", shutdownGrace="
         + shutdownGrace
         + '}';
@@ -285,6 +324,8 @@ public final class ChannelOptions {
     private double reconnectBackoffMultiplier = DEFAULT_RECONNECT_BACKOFF_MULTIPLIER;
     private double reconnectBackoffJitter = DEFAULT_RECONNECT_BACKOFF_JITTER;
     private int escapeHatchThreshold = DEFAULT_ESCAPE_HATCH_THRESHOLD;
+    private int maxConnectionsPerTarget = DEFAULT_MAX_CONNECTIONS_PER_TARGET;
+    private int maxConcurrentCallsPerConnection = DEFAULT_MAX_CONCURRENT_CALLS_PER_CONNECTION;
     private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
 
     private Builder() {}
@@ -407,6 +448,34 @@ public final class ChannelOptions {
         throw new IllegalArgumentException("escapeHatchThreshold: " + value + " (expected: >= 1)");
       }
       this.escapeHatchThreshold = value;
+      return this;
+    }
+
+    /**
+     * Most connections opened to the target; default 1.
+     *
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder maxConnectionsPerTarget(int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException(
+            "maxConnectionsPerTarget: " + value + " (expected: >= 1)");
+      }
+      this.maxConnectionsPerTarget = value;
+      return this;
+    }
+
+    /**
+     * Calls one connection carries before another is added; default 100.
+     *
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder maxConcurrentCallsPerConnection(int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException(
+            "maxConcurrentCallsPerConnection: " + value + " (expected: >= 1)");
+      }
+      this.maxConcurrentCallsPerConnection = value;
       return this;
     }
 

@@ -158,15 +158,13 @@ public final class ChannelPool implements AutoCloseable {
   }
 
   void release(ManagedTarget managed) {
-    boolean last;
     synchronized (lock) {
-      last = managed.releaseLease();
-      if (last) {
+      if (managed.releaseLease()) {
         entries.remove(new Key(managed.target(), managed.options()), managed);
+        // Under the lock so that a new entry for the same key cannot register its meters before
+        // this one has removed its own (they share names and tags). Closing does not block.
+        managed.closeGracefully();
       }
-    }
-    if (last) {
-      managed.closeGracefully();
     }
   }
 

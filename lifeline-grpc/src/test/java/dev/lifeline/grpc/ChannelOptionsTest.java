@@ -10,6 +10,7 @@ class ChannelOptionsTest {
 
   @Test
   void defaultsAreTheDocumentedOnes() {
+    // isa_common bug: keepalive_permit_without_calls=0 let idle channels die; ours keeps them warm.
     ChannelOptions o = ChannelOptions.defaults();
     assertThat(o.keepAliveTime()).isEqualTo(Duration.ofSeconds(30));
     assertThat(o.keepAliveTimeout()).isEqualTo(Duration.ofSeconds(10));

@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -30,9 +31,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One pool entry: the current gRPC channel for a target and options, created lazily, rebuilt
- * single-flight when found SHUTDOWN or stuck READY, and kept reconnecting on Lifeline's own backoff
- * while in TRANSIENT_FAILURE.
+ * One pool entry: the gRPC channel (or, with {@code maxConnectionsPerTarget > 1}, channels) for a
+ * target and options, created lazily, rebuilt single-flight when found SHUTDOWN or stuck READY, and
+ * kept reconnecting on Lifeline's own backoff while in TRANSIENT_FAILURE.
  *
  * <p>Thread-safe. The hot path ({@link #newCall}) reads one volatile field and the channel's local
  * state; only creation and rebuilds take {@link #lock}.
@@ -69,14 +70,23 @@ public final class ManagedTarget {
   private final ReconnectBackoff backoff;
   private final Object lock = new Object();
 
-  /** Written under {@link #lock}; read without it on the call path. */
-  private volatile Slot current;
+  private static final Slot[] NONE = new Slot[0];
+
+  /**
+   * The connections to the target, usually one (see {@link
+   * ChannelOptions#maxConnectionsPerTarget()}). Copy-on-write under {@link #lock}; read without it
+   * on the call path.
+   */
+  private volatile Slot[] members = NONE;
 
   /** Written under {@link #lock}. */
   private volatile boolean closed;
 
   /** Guarded by the pool's lock. */
   private int leaseCount;
+
+  /** Guarded by {@link #lock}; numbers the channels created, for logs. */
+  private long generations;
 
   private final AtomicInteger leases = new AtomicInteger();
   private final Counter created;
@@ -115,8 +125,8 @@ public final class ManagedTarget {
   }
 
   public String authority() {
-    Slot s = current;
-    return s != null ? s.channel.authority() : target;
+    Slot[] ms = members;
+    return ms.length > 0 ? ms[0].channel.authority() : target;
   }
 
   /** Called under the pool's lock. */
@@ -137,8 +147,37 @@ public final class ManagedTarget {
     if (closed) {
       return ConnectivityState.SHUTDOWN;
     }
-    Slot s = current;
-    return s == null ? ConnectivityState.IDLE : s.channel.getState(false);
+    Slot[] ms = members;
+    if (ms.length == 0) {
+      return ConnectivityState.IDLE;
+    }
+    if (ms.length == 1) {
+      return ms[0].channel.getState(false);
+    }
+    // The best member speaks for the target: one READY connection means calls can proceed.
+    ConnectivityState best = ConnectivityState.SHUTDOWN;
+    for (Slot m : ms) {
+      ConnectivityState st = m.channel.getState(false);
+      if (rank(st) < rank(best)) {
+        best = st;
+      }
+    }
+    return best;
+  }
+
+  private static int rank(ConnectivityState s) {
+    switch (s) {
+      case READY:
+        return 0;
+      case CONNECTING:
+        return 1;
+      case IDLE:
+        return 2;
+      case TRANSIENT_FAILURE:
+        return 3;
+      default:
+        return 4;
+    }
   }
 
   public boolean isHealthy() {
@@ -150,10 +189,8 @@ public final class ManagedTarget {
 
   public <ReqT, RespT> ClientCall<ReqT, RespT> newCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions) {
-    Slot slot = current;
-    if (slot == null) {
-      slot = firstSlot();
-    }
+    Slot[] ms = members;
+    Slot slot = ms.length == 1 && options.maxConnectionsPerTarget() == 1 ? ms[0] : pick(ms);
     if (slot == null) {
       return failedCall(closedStatus(method));
     }
@@ -185,16 +222,56 @@ public final class ManagedTarget {
             + ")");
   }
 
-  private Slot firstSlot() {
+  /**
+   * gRFC A105-like choice: the first member not in TRANSIENT_FAILURE with room for another call;
+   * when every usable member is full, a new member if the limit allows, else the least loaded
+   * usable member. Returns null once closed.
+   */
+  private Slot pick(Slot[] ms) {
+    int limit = options.maxConcurrentCallsPerConnection();
+    Slot leastLoaded = null;
+    for (Slot m : ms) {
+      ConnectivityState st = m.channel.getState(false);
+      if (st == ConnectivityState.TRANSIENT_FAILURE) {
+        continue;
+      }
+      int load = m.inFlight.get();
+      if (load < limit) {
+        return m;
+      }
+      if (leastLoaded == null || load < leastLoaded.inFlight.get()) {
+        leastLoaded = m;
+      }
+    }
+    if (ms.length < options.maxConnectionsPerTarget()) {
+      return addMember(ms);
+    }
+    return leastLoaded != null ? leastLoaded : ms[0];
+  }
+
+  /** Adds a member unless another caller already changed the membership; single-flight. */
+  private Slot addMember(Slot[] seen) {
+    Slot fresh;
     synchronized (lock) {
       if (closed) {
         return null;
       }
-      if (current == null) {
-        current = newSlot();
+      Slot[] now = members;
+      if (now != seen) {
+        return now.length == 0 ? null : pick(now);
       }
-      return current;
+      fresh = newSlot();
+      Slot[] grown = Arrays.copyOf(now, now.length + 1);
+      grown[now.length] = fresh;
+      members = grown;
     }
+    if (seen.length > 0) {
+      log.atInfo()
+          .addKeyValue("target", target)
+          .addKeyValue("connections", seen.length + 1)
+          .log("every connection is at its concurrent-call limit; added one");
+    }
+    return fresh;
   }
 
   /** Replaces {@code expected} with a new channel unless another caller already did. */
@@ -204,11 +281,16 @@ public final class ManagedTarget {
       if (closed) {
         return null;
       }
-      if (current != expected) {
-        return current;
+      Slot[] now = members;
+      int i = Arrays.asList(now).indexOf(expected);
+      if (i < 0) {
+        // Someone else replaced it already: use its replacement (or any member).
+        return now.length == 0 ? null : now[Math.min(now.length - 1, expected.index)];
       }
-      fresh = newSlot();
-      current = fresh;
+      fresh = newSlot(expected.index);
+      Slot[] copy = now.clone();
+      copy[i] = fresh;
+      members = copy;
     }
     env.registry
         .counter("lifeline.channel.rebuilds", "target", target, "reason", reason)
@@ -226,17 +308,18 @@ public final class ManagedTarget {
 
   /** Manual reconnect: a fresh channel for every lease; the old one drains and shuts down. */
   public void reconnect() {
-    Slot s = current;
-    if (s == null) {
-      return;
+    for (Slot s : members) {
+      rebuild(s, "manual");
     }
-    rebuild(s, "manual");
   }
 
   /** Guarded by {@link #lock}. */
-  private long generations;
-
   private Slot newSlot() {
+    return newSlot(members.length);
+  }
+
+  /** Guarded by {@link #lock}. */
+  private Slot newSlot(int index) {
     ManagedChannelBuilder<?> builder = env.builderFactory.newBuilder(target);
     builder
         .keepAliveTime(options.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
@@ -247,7 +330,7 @@ public final class ManagedTarget {
         // Lifeline retries at the call level; grpc's service-config retry would multiply attempts.
         .disableRetry();
     ManagedChannel channel = builder.build();
-    Slot slot = new Slot(channel, ++generations);
+    Slot slot = new Slot(channel, ++generations, index);
     created.increment();
     log.atInfo()
         .addKeyValue("target", target)
@@ -281,8 +364,7 @@ public final class ManagedTarget {
 
   /** The last lease is gone: drain in the background, bounded by the grace time. */
   public void closeGracefully() {
-    Slot s = beginShutdownInternal();
-    if (s != null) {
+    for (Slot s : beginShutdownInternal()) {
       drain(s);
     }
     removeMeters();
@@ -290,8 +372,7 @@ public final class ManagedTarget {
 
   /** Pool close, step 1: stop new calls and start draining. */
   public void beginShutdown() {
-    Slot s = beginShutdownInternal();
-    if (s != null) {
+    for (Slot s : beginShutdownInternal()) {
       s.stopWatching();
       s.channel.shutdown();
     }
@@ -300,28 +381,27 @@ public final class ManagedTarget {
 
   /** Pool close, step 2: wait for the drain, at most {@code nanos}. */
   public void awaitTermination(long nanos) throws InterruptedException {
-    Slot s = current;
-    if (s != null) {
-      s.channel.awaitTermination(nanos, TimeUnit.NANOSECONDS);
+    long deadline = System.nanoTime() + nanos;
+    for (Slot s : members) {
+      s.channel.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
   }
 
   /** Pool close, step 3: cancel whatever did not drain. */
   public void forceShutdown() {
-    Slot s = current;
-    if (s != null) {
+    for (Slot s : members) {
       s.channel.shutdownNow();
     }
   }
 
-  private Slot beginShutdownInternal() {
+  private Slot[] beginShutdownInternal() {
     synchronized (lock) {
       if (closed) {
-        return null;
+        return NONE;
       }
       closed = true;
       log.atInfo().addKeyValue("target", target).log("closing gRPC channel");
-      return current;
+      return members;
     }
   }
 
@@ -382,7 +462,9 @@ public final class ManagedTarget {
   private final class Slot {
     final ManagedChannel channel;
     final long generation;
+    final int index;
     final AtomicInteger consecutiveFailures = new AtomicInteger();
+    final AtomicInteger inFlight = new AtomicInteger();
 
     /** Guarded by this slot's monitor. */
     private ScheduledFuture<?> pendingReset;
@@ -399,9 +481,10 @@ public final class ManagedTarget {
     /** Guarded by this slot's monitor; ticker reading when TRANSIENT_FAILURE began, or -1. */
     private long failingSince = -1;
 
-    Slot(ManagedChannel channel, long generation) {
+    Slot(ManagedChannel channel, long generation, int index) {
       this.channel = channel;
       this.generation = generation;
+      this.index = index;
     }
 
     /** Re-registers on every change: grpc's notifyWhenStateChanged fires only once. */
@@ -536,11 +619,13 @@ public final class ManagedTarget {
     @Override
     public void start(Listener<RespT> responseListener, Metadata headers) {
       Objects.requireNonNull(responseListener, "responseListener");
+      slot.inFlight.incrementAndGet();
       super.start(
           new ForwardingClientCallListener.SimpleForwardingClientCallListener<RespT>(
               responseListener) {
             @Override
             public void onClose(Status status, Metadata trailers) {
+              slot.inFlight.decrementAndGet();
               onOutcome(slot, startedReady, status);
               super.onClose(explain(status), trailers);
             }
