@@ -187,6 +187,8 @@ public final class CallExecution {
     Duration delay = null;
     if (kind == FailureKind.CANCELLED) {
       stop = StopReason.CANCELLED;
+    } else if (timeoutNanos >= 0 && remainingNanos() <= 0) {
+      stop = StopReason.DEADLINE;
     } else if (outcome.isStreamStarted()) {
       stop = StopReason.STREAM_STARTED;
     } else if (!retryPolicy.retries(kind)) {

@@ -60,6 +60,11 @@ public final class Redaction {
       String v = e.getValue();
       if (isSecretHeader(e.getKey()) && v != null && v.length() >= 4) {
         out = out.replace(v, MASK);
+        // "Bearer <token>": a server may echo the credential without its scheme.
+        int space = v.lastIndexOf(' ');
+        if (space >= 0 && v.length() - space - 1 >= 4) {
+          out = out.replace(v.substring(space + 1), MASK);
+        }
       }
     }
     return out;

@@ -12,7 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * answers UNAVAILABLE to everything, attempts stay near 1.2 × calls instead of {@code maxAttempts}
  * × calls.
  *
- * <p>Defaults: ratio 0.2, minRetriesPerSecond 1, window 10 s, system ticker.
+ * <p>Defaults (Finagle's): ratio 0.2, minRetriesPerSecond 10, window 10 s, system ticker. The floor
+ * of 10 retries per second lets a low-traffic client ride out a server restart; set it lower for
+ * targets that must never see more than the ratio.
  *
  * <p>Thread-safe; state is guarded by {@code this}.
  */
@@ -158,7 +160,7 @@ public final class RetryBudget {
   /** Builds a {@link RetryBudget}. Not thread-safe. */
   public static final class Builder {
     private double ratio = 0.2;
-    private int minRetriesPerSecond = 1;
+    private int minRetriesPerSecond = 10;
     private Duration window = Duration.ofSeconds(10);
     private Ticker ticker = Ticker.system();
 
@@ -178,7 +180,7 @@ public final class RetryBudget {
     }
 
     /**
-     * Retries per second allowed even without traffic. Default 1.
+     * Retries per second allowed even without traffic. Default 10.
      *
      * @throws IllegalArgumentException if negative
      */

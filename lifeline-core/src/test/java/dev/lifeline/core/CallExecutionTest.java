@@ -100,6 +100,16 @@ class CallExecutionTest {
   }
 
   @Test
+  void anAttemptEndingAfterTheDeadlineStopsWithDeadlineEvenIfItsKindIsNotRetryable() {
+    CallExecution call =
+        policy(RetryPolicy.defaults()).build().start("t", M, Duration.ofSeconds(1));
+    call.beforeAttempt();
+    time.forward(Duration.ofSeconds(1));
+    Decision d = call.afterAttempt(FailureKind.TIMEOUT, "DEADLINE_EXCEEDED", false, null);
+    assertThat(d.stopReason()).isEqualTo(StopReason.DEADLINE);
+  }
+
+  @Test
   void pushbackReplacesTheBackoffAndNegativePushbackStops() {
     CallExecution call = policy(fixed(3, Duration.ofMillis(100))).build().start("t", M);
     call.beforeAttempt();
@@ -235,6 +245,39 @@ class CallExecutionTest {
         policy(RetryPolicy.defaults()).retryPolicy("svc/Create", RetryPolicy.noRetry()).build();
     assertThat(p.start("t", "svc/Create").retryPolicy().maxAttempts()).isEqualTo(1);
     assertThat(p.start("t", "svc/Get").retryPolicy().maxAttempts()).isEqualTo(3);
+  }
+
+  @Test
+  void logsExactlyOneWarnPerFailedCallWithoutSecrets() {
+    CallPolicy p =
+        policy(fixed(3, Duration.ofMillis(10)))
+            .header("authorization", "Bearer abcdef-secret")
+            .build();
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    // slf4j-simple (the test binding) writes to whatever System.err is at the time of the call.
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      CallExecution call = p.start("t", M);
+      Decision d;
+      do {
+        call.beforeAttempt();
+        d =
+            call.afterAttempt(
+                FailureKind.UNAVAILABLE, "UNAVAILABLE (token abcdef-secret)", false, null);
+      } while (d.retry());
+      CallExecution ok = p.start("t", M);
+      ok.beforeAttempt();
+      ok.succeeded();
+    } finally {
+      System.setErr(original);
+    }
+    String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(out.lines().filter(l -> l.contains("WARN")).count()).isEqualTo(1);
+    assertThat(out)
+        .contains("failed after 3 attempts")
+        .contains("stop_reason=ATTEMPTS_EXHAUSTED")
+        .doesNotContain("abcdef-secret");
   }
 
   @Test

@@ -19,7 +19,9 @@ import java.util.Locale;
  *   <tr><td>RESOURCE_EXHAUSTED</td><td>OVERLOADED</td></tr>
  *   <tr><td>ABORTED</td><td>ABORTED</td></tr>
  *   <tr><td>INTERNAL, UNKNOWN, DATA_LOSS</td><td>SERVER_ERROR</td></tr>
- *   <tr><td>CANCELLED</td><td>CANCELLED</td></tr>
+ *   <tr><td>CANCELLED by the caller</td><td>CANCELLED</td></tr>
+ *   <tr><td>CANCELLED by the server (RST_STREAM CANCEL, e.g. while it restarts)</td>
+ *       <td>UNAVAILABLE</td></tr>
  *   <tr><td>NOT_FOUND, INVALID_ARGUMENT, ALREADY_EXISTS, PERMISSION_DENIED, UNAUTHENTICATED,
  *       FAILED_PRECONDITION, OUT_OF_RANGE, UNIMPLEMENTED</td><td>CALLER_ERROR</td></tr>
  * </table>
@@ -63,6 +65,19 @@ public final class GrpcFailures {
       default:
         return FailureKind.CALLER_ERROR;
     }
+  }
+
+  /**
+   * The failure kind of an attempt's status, knowing whether the caller cancelled the call. A
+   * CANCELLED status the caller did not ask for comes from the server resetting the stream (as a
+   * restarting server does with calls in flight), so it is classified as UNAVAILABLE; the request
+   * may have run, so only idempotent calls are retried after it.
+   */
+  public static FailureKind classify(Status status, boolean cancelledByCaller) {
+    if (status.getCode() == Status.Code.CANCELLED && !cancelledByCaller) {
+      return FailureKind.UNAVAILABLE;
+    }
+    return classify(status);
   }
 
   /** Whether the status says the call reached a standby rather than the active member. */

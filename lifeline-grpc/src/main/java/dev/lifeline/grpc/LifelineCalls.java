@@ -6,7 +6,9 @@ import dev.lifeline.core.RetryBudget;
 import dev.lifeline.core.RetryPolicy;
 import dev.lifeline.core.Ticker;
 import dev.lifeline.grpc.internal.RetryingInterceptor;
+import io.grpc.Channel;
 import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Objects;
@@ -32,8 +34,10 @@ import java.util.function.Supplier;
  *
  * <p>Unary and server-streaming calls are retried (a server stream only before its first response
  * message); client-streaming and bidi calls pass through with the static headers and keep only
- * grpc's transparent retry. Build the channel with {@code disableRetry()} so grpc's own
- * service-config retry does not multiply attempts.
+ * grpc's transparent retry. Keep grpc's own service-config retry off so it cannot multiply
+ * attempts: build the channel with {@code disableServiceConfigLookUp()} and no {@code retryPolicy}
+ * in a default service config (this keeps grpc's transparent retry), or with {@code disableRetry()}
+ * (which in grpc-java also turns transparent retry off).
  *
  * <p>Defaults: those of {@link CallPolicy}; the target is the channel's authority; retries are
  * scheduled on a shared daemon thread.
@@ -78,6 +82,11 @@ public final class LifelineCalls {
   /** The interceptor to put on a channel with {@code ClientInterceptors.intercept}. */
   public ClientInterceptor interceptor() {
     return interceptor;
+  }
+
+  /** Shorthand for {@code ClientInterceptors.intercept(channel, interceptor())}. */
+  public Channel intercept(Channel channel) {
+    return ClientInterceptors.intercept(channel, interceptor);
   }
 
   /** The policy, including the retry budgets and the circuit breakers (for monitoring). */

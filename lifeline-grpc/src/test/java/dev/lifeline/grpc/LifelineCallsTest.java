@@ -98,6 +98,8 @@ class LifelineCallsTest {
     return LifelineCallException.from(t).orElseThrow();
   }
 
+  // Farmer Power bug: the "reference" client turned UNAVAILABLE into a domain exception inside the
+  // retried method, so UNAVAILABLE was never retried.
   @Test
   void failsTwiceThenSucceedsOnTheThirdAttemptOnTheBackoffSchedule() throws Exception {
     server.then(fail(Status.UNAVAILABLE), fail(Status.UNAVAILABLE), ok("item-42"));
@@ -120,6 +122,7 @@ class LifelineCallsTest {
         .isEqualTo(2);
   }
 
+  // Farmer Power bug: ServiceUnavailableError hard-coded attempt_count=3 whatever happened.
   @Test
   void alwaysUnavailableGivesUpAfterThreeAttemptsWithOneTypedError() {
     server.otherwise(fail(Status.UNAVAILABLE.withDescription("connection refused")));
@@ -189,6 +192,7 @@ class LifelineCallsTest {
     assertThat(server.attempts).hasValue(4);
   }
 
+  // Farmer Power bug: AiModelClient retried every code, NOT_FOUND included (3 calls).
   @Test
   void notFoundIsNeverRetried() {
     server.otherwise(fail(Status.NOT_FOUND.withDescription("item 42")));
@@ -202,11 +206,11 @@ class LifelineCallsTest {
     assertThat(e.report().attempts().get(0).kind()).isEqualTo(FailureKind.CALLER_ERROR);
   }
 
+  // AegisSDK bug: max_retries=0 made zero calls and failed with "after 0 retries: None".
   @Test
   void maxAttemptsOneMakesExactlyOneCall() {
     server.otherwise(fail(Status.UNAVAILABLE));
-    Channel ch =
-        ClientInterceptors.intercept(raw, calls(RetryPolicy.noRetry()).build().interceptor());
+    Channel ch = calls(RetryPolicy.noRetry()).build().intercept(raw);
 
     LifelineCallException e = failure(unary(ch, ScriptedServer.UNARY));
     assertThat(server.attempts).hasValue(1);
@@ -389,6 +393,71 @@ class LifelineCallsTest {
   }
 
   @Test
+  void flowControlCreditRequestedWhileWaitingToRetryIsReplayedOnTheNextAttempt() {
+    Channel ch = ClientInterceptors.intercept(raw, calls(exponential(3)).build().interceptor());
+    server.then(
+        fail(Status.UNAVAILABLE),
+        (req, obs) -> {
+          obs.onNext("1");
+          obs.onNext("2");
+          obs.onNext("3");
+          obs.onCompleted();
+        });
+    List<String> got = new CopyOnWriteArrayList<>();
+    AtomicReference<Status> closed = new AtomicReference<>();
+    io.grpc.ClientCall<String, String> call =
+        ch.newCall(ScriptedServer.STREAM, CallOptions.DEFAULT);
+    call.start(
+        new io.grpc.ClientCall.Listener<String>() {
+          @Override
+          public void onMessage(String message) {
+            got.add(message);
+          }
+
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            closed.set(status);
+          }
+        },
+        new Metadata());
+    call.request(1);
+    call.sendMessage("req");
+    call.halfClose();
+    assertThat(server.attempts).hasValue(1);
+    call.request(2);
+    clock.forward(Duration.ofSeconds(1));
+    assertThat(got).containsExactly("1", "2", "3");
+    assertThat(closed.get().isOk()).isTrue();
+  }
+
+  @Test
+  void flowControlCreditRequestedDuringAnUncommittedAttemptReachesThatAttempt() {
+    Channel ch = ClientInterceptors.intercept(raw, calls(exponential(3)).build().interceptor());
+    AtomicReference<StreamObserver<String>> held = new AtomicReference<>();
+    server.then((req, obs) -> held.set(obs));
+    List<String> got = new CopyOnWriteArrayList<>();
+    io.grpc.ClientCall<String, String> call =
+        ch.newCall(ScriptedServer.STREAM, CallOptions.DEFAULT);
+    call.start(
+        new io.grpc.ClientCall.Listener<String>() {
+          @Override
+          public void onMessage(String message) {
+            got.add(message);
+          }
+        },
+        new Metadata());
+    call.request(1);
+    call.sendMessage("req");
+    call.halfClose();
+    call.request(2);
+    held.get().onNext("1");
+    held.get().onNext("2");
+    held.get().onNext("3");
+    assertThat(got).containsExactly("1", "2", "3");
+    held.get().onCompleted();
+  }
+
+  @Test
   void staticHeadersReachTheServerAndSecretsNeverReachTheError() {
     server.otherwise(
         fail(Status.PERMISSION_DENIED.withDescription("token s3cr3t-dapr-token rejected")));
@@ -428,6 +497,18 @@ class LifelineCallsTest {
     clock.forward(Duration.ofSeconds(1));
     assertThat(f).isDone();
     assertThat(server.attempts).hasValue(3);
+  }
+
+  @Test
+  void cancelledByTheServerIsRetriedLikeUnavailable() throws Exception {
+    // A restarting server resets in-flight streams with RST_STREAM CANCEL; the caller did not
+    // cancel, so the (idempotent) call is retried rather than failed.
+    server.then(fail(Status.CANCELLED.withDescription("RST_STREAM")), ok("after restart"));
+    Channel ch = ClientInterceptors.intercept(raw, calls(exponential(3)).build().interceptor());
+    ListenableFuture<String> f = unary(ch, ScriptedServer.UNARY);
+    clock.forward(Duration.ofSeconds(1));
+    assertThat(f.get()).isEqualTo("after restart");
+    assertThat(server.attempts).hasValue(2);
   }
 
   @Test

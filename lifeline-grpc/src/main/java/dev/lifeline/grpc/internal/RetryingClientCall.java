@@ -53,6 +53,7 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private Integer compressionFlag;
   private CallExecution execution;
   private ClientCall<ReqT, RespT> current;
+  private boolean currentStarted;
   private Future<?> pendingRetry;
   private boolean committed;
   private boolean closed;
@@ -93,7 +94,8 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     ClientCall<ReqT, RespT> call;
     synchronized (lock) {
       requested += numMessages;
-      call = committed ? current : null;
+      // Before the attempt is started its credit is handed over in startAttempt instead.
+      call = currentStarted ? current : null;
     }
     if (call != null) {
       call.request(numMessages);
@@ -182,7 +184,6 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private void startAttempt() {
     ClientCall<ReqT, RespT> call;
     Metadata attemptHeaders = new Metadata();
-    int toRequest;
     List<ReqT> toSend;
     Integer compression;
     CallReport breakerOpen = null;
@@ -216,12 +217,11 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
           context.detach(previous);
         }
         current = call;
-        toRequest = requested;
+        currentStarted = false;
         toSend = new ArrayList<>(messages);
         compression = compressionFlag;
       } else {
         call = null;
-        toRequest = 0;
         toSend = List.of();
         compression = null;
       }
@@ -248,6 +248,15 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         execution.abandon(StopReason.CANCELLED);
         l.onClose(cancelled, new Metadata());
         return;
+      }
+      int toRequest = 0;
+      synchronized (lock) {
+        // Everything requested so far: no message was delivered before this attempt, and later
+        // requests go straight to it once currentStarted is set.
+        if (current == call) {
+          currentStarted = true;
+          toRequest = requested;
+        }
       }
       if (toRequest > 0) {
         call.request(toRequest);
@@ -343,8 +352,9 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
           }
           decision = null;
         } else {
+          boolean byCaller = cancelStatus != null || context.isCancelled();
           FailureKind kind =
-              cancelStatus != null ? FailureKind.CANCELLED : GrpcFailures.classify(status);
+              byCaller ? FailureKind.CANCELLED : GrpcFailures.classify(status, false);
           AttemptOutcome outcome =
               AttemptOutcome.failure(kind, GrpcFailures.describe(status))
                   .pushback(GrpcFailures.pushback(trailers));

@@ -1,0 +1,118 @@
+package dev.lifeline.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lifeline.core.CircuitBreakers;
+import dev.lifeline.core.RetryPolicy;
+import dev.lifeline.http.TestHttpServer.Reply;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class HealthCheckTest {
+
+  private final TestHttpServer server = TestHttpServer.http();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private LifelineHttpClient client;
+
+  @AfterEach
+  void tearDown() {
+    if (client != null) {
+      client.close();
+    }
+    server.close();
+  }
+
+  private LifelineHttpClient client(String environment, String baseUrl) {
+    client =
+        HttpClientConfig.builder(baseUrl)
+            .name("storage")
+            .environment(environment)
+            .meterRegistry(meters)
+            .circuitBreakers(
+                CircuitBreakers.builder()
+                    .slidingWindowSize(2)
+                    .minimumNumberOfCalls(2)
+                    .meterRegistry(meters)
+                    .build())
+            .retryPolicy(RetryPolicy.noRetry())
+            .buildClient();
+    return client;
+  }
+
+  private double checks(String result) {
+    return meters.get("lifeline.http.health.checks").tag("result", result).counter().count();
+  }
+
+  @Test
+  void healthyServerPassesInEveryEnvironment() {
+    server.replies(Reply.of(200, "{\"status\":\"healthy\"}"));
+    assertThat(client("production", server.baseUrl()).healthCheck()).isTrue();
+    assertThat(server.requestsTo("/health")).isEqualTo(1);
+    assertThat(checks("healthy")).isEqualTo(1);
+    assertThat(meters.get("lifeline.http.health").gauge().value()).isEqualTo(1);
+  }
+
+  @Test
+  void unhealthyServerReturnsFalseOutsideProduction() {
+    server.replies(Reply.of(503));
+    assertThat(client("development", server.baseUrl()).healthCheck()).isFalse();
+    assertThat(checks("unhealthy")).isEqualTo(1);
+    assertThat(meters.get("lifeline.http.health").gauge().value()).isZero();
+  }
+
+  @Test
+  void unhealthyServerThrowsAClearExceptionInProduction() {
+    server.replies(Reply.of(503));
+    client("production", server.baseUrl());
+    assertThatThrownBy(client::healthCheck)
+        .isInstanceOf(HealthCheckFailedException.class)
+        .hasMessageContaining("'storage'")
+        .hasMessageContaining("in production")
+        .hasMessageContaining(server.baseUrl() + "/health")
+        .hasMessageContaining("status=503");
+    assertThat(checks("unhealthy")).isEqualTo(1);
+  }
+
+  @Test
+  void unreachableServerThrowsInProductionWithTheCause() throws Exception {
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      deadPort = s.getLocalPort();
+    }
+    client("production", "http://127.0.0.1:" + deadPort);
+    assertThatThrownBy(client::healthCheck)
+        .isInstanceOf(HealthCheckFailedException.class)
+        .hasMessageContaining("Connect")
+        .hasCauseInstanceOf(java.io.IOException.class);
+  }
+
+  @Test
+  void healthCheckUsesTheConfiguredPathAndBypassesAnOpenBreaker() {
+    server.handle(
+        ex -> ex.getRequestURI().getPath().equals("/ready") ? Reply.of(200) : Reply.of(503));
+    client =
+        HttpClientConfig.builder(server.baseUrl())
+            .name("storage")
+            .healthPath("/ready")
+            .meterRegistry(meters)
+            .retryPolicy(RetryPolicy.noRetry())
+            .circuitBreakers(
+                CircuitBreakers.builder()
+                    .slidingWindowSize(2)
+                    .minimumNumberOfCalls(2)
+                    .meterRegistry(meters)
+                    .build())
+            .buildClient();
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(() -> client.execute(HttpRequest.get("/api")))
+          .isInstanceOf(LifelineHttpException.class);
+    }
+    assertThat(server.requestsTo("/api")).as("breaker opened after two").isEqualTo(2);
+    assertThat(client.healthCheck()).isTrue();
+    assertThat(server.requestsTo("/ready")).isEqualTo(1);
+  }
+}
