@@ -5,6 +5,7 @@ import dev.lifeline.active.ActiveOptions;
 import dev.lifeline.active.LeaseStore;
 import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.core.Jitter;
+import dev.lifeline.core.RetryBudget;
 import dev.lifeline.core.RetryPolicy;
 import dev.lifeline.examples.aimodel.proto.AiModelGrpc;
 import dev.lifeline.examples.aimodel.proto.ExtractRequest;
@@ -178,10 +179,15 @@ public final class Demo {
               .waitDurationInOpenState(Duration.ofSeconds(3))
               .meterRegistry(registry)
               .build();
+      // The retry budget keeps its 20 % ratio; a reserve of 10 retries per second lets the few
+      // callers of a quiet client ride out a restart in the first seconds of the run.
+      Supplier<RetryBudget> budget =
+          () -> RetryBudget.builder().ratio(0.2).minRetriesPerSecond(10).build();
       LifelineCalls itemCalls =
           LifelineCalls.builder()
               .service("item-master")
               .retryPolicy(retry)
+              .retryBudget(budget)
               .circuitBreakers(breakers)
               .meterRegistry(registry)
               .build();
@@ -196,6 +202,7 @@ public final class Demo {
           LifelineCalls.builder()
               .service(AiBackend.APP_ID)
               .retryPolicy(retry)
+              .retryBudget(budget)
               .circuitBreakers(breakers)
               .header("dapr-app-id", AiBackend.APP_ID)
               .meterRegistry(registry)

@@ -5,6 +5,7 @@ import dev.lifeline.core.RetryPolicy;
 import dev.lifeline.examples.item.proto.GetItemDetailRequest;
 import dev.lifeline.examples.item.proto.ItemDetail;
 import dev.lifeline.examples.item.proto.ItemServiceGrpc;
+import dev.lifeline.grpc.ChannelOptions;
 import dev.lifeline.grpc.ChannelPool;
 import dev.lifeline.grpc.LifelineCalls;
 import dev.lifeline.grpc.LifelineChannel;
@@ -37,6 +38,7 @@ final class GrpcScenarios {
           .setItemCode("4901234567890")
           .build();
   private static final int THREADS = 4;
+  private static final int CONNECTIONS = 8;
   private static final long MAX_CALLS = 20_000_000L;
 
   private GrpcScenarios() {}
@@ -179,8 +181,20 @@ final class GrpcScenarios {
       try {
         Load.Result single = inflight(ch, 1000, t);
         row(report, "one channel (100 streams/conn)", single);
-        report.unavailable("lifeline several connections");
-        report.ratio("throughput_vs_single_channel", null);
+        Load.Result several;
+        ChannelOptions options =
+            ChannelOptions.builder()
+                .maxConnectionsPerTarget(CONNECTIONS)
+                .maxConcurrentCallsPerConnection(100)
+                .build();
+        try (ChannelPool pool = ChannelPool.create();
+            LifelineChannel lease = pool.lease(backend.target(), options)) {
+          several = inflight(lease, 1000, t);
+        }
+        row(report, "lifeline, up to " + CONNECTIONS + " connections", several);
+        report.ratio(
+            "throughput_vs_single_channel",
+            BenchReport.ratioOf(several.throughput(), single.throughput()));
         report.note(
             "server: 100 concurrent streams per connection, 10 ms per call, 1000 in flight");
       } finally {
