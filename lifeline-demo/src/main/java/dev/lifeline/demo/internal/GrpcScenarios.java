@@ -20,6 +20,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -39,6 +40,7 @@ final class GrpcScenarios {
           .build();
   private static final int THREADS = 4;
   private static final int CONNECTIONS = 8;
+  static final int ROUNDS = 3;
   private static final long MAX_CALLS = 20_000_000L;
 
   private GrpcScenarios() {}
@@ -86,9 +88,12 @@ final class GrpcScenarios {
         for (Load.Call c : new Load.Call[] {rawCall, r4jCall, lifeCall}) {
           Load.warmup(THREADS, t.warmup(), MAX_CALLS, c);
         }
-        Load.Result rawR = Load.measure(THREADS, t.measure(), MAX_CALLS, rawCall);
-        Load.Result r4j = Load.measure(THREADS, t.measure(), MAX_CALLS, r4jCall);
-        Load.Result lifeR = Load.measure(THREADS, t.measure(), MAX_CALLS, lifeCall);
+        List<Load.Result> rs =
+            Load.interleaved(
+                THREADS, t.measure(), ROUNDS, MAX_CALLS, List.of(rawCall, r4jCall, lifeCall));
+        Load.Result rawR = rs.get(0);
+        Load.Result r4j = rs.get(1);
+        Load.Result lifeR = rs.get(2);
         row(report, "raw grpc-java stub", rawR);
         row(report, "resilience4j retry+breaker", r4j);
         row(report, "lifeline (retry, breaker, metrics)", lifeR);
@@ -100,7 +105,10 @@ final class GrpcScenarios {
         report.figure("lifeline_p50_us", lifeR.micros(50));
         report.figure("raw_p50_us", rawR.micros(50));
         report.note(
-            THREADS + " closed-loop callers per setup; every setup warmed before measuring");
+            THREADS
+                + " closed-loop callers per setup; every setup warmed, then measured in "
+                + ROUNDS
+                + " interleaved slices");
       } finally {
         Channels.close(ch);
       }

@@ -4,6 +4,7 @@ import dev.lifeline.http.HttpClientConfig;
 import dev.lifeline.http.HttpRequest;
 import dev.lifeline.http.LifelineHttpClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -50,15 +51,27 @@ final class HttpScenario {
         for (Load.Call c : new Load.Call[] {rawCall, lifeCall, freshCall}) {
           Load.warmup(THREADS, t.warmup(), MAX_CALLS, c);
         }
-        pooled = Load.measure(THREADS, t.measure(), MAX_CALLS, rawCall);
-        life = Load.measure(THREADS, t.measure(), MAX_CALLS, lifeCall);
-        fresh = Load.measure(THREADS, t.measure(), MAX_CALLS, freshCall);
+        List<Load.Result> rs =
+            Load.interleaved(
+                THREADS,
+                t.measure(),
+                GrpcScenarios.ROUNDS,
+                MAX_CALLS,
+                List.of(rawCall, lifeCall, freshCall));
+        pooled = rs.get(0);
+        life = rs.get(1);
+        fresh = rs.get(2);
       }
       GrpcScenarios.row(report, "raw httpclient5, pooled", pooled);
       GrpcScenarios.row(report, "lifeline http client (retry, breaker, metrics)", life);
       GrpcScenarios.row(report, "raw httpclient5, new connection per request", fresh);
       report.ratio(
           "throughput_vs_raw", BenchReport.ratioOf(life.throughput(), pooled.throughput()));
+      report.note(
+          THREADS
+              + " closed-loop callers per setup; every setup warmed, then measured in "
+              + GrpcScenarios.ROUNDS
+              + " interleaved slices");
       report.ratio(
           "pooled_vs_new_connection", BenchReport.ratioOf(pooled.throughput(), fresh.throughput()));
     }

@@ -75,6 +75,42 @@ public final class Load {
     return phase(threads, measure, maxCalls, call, true);
   }
 
+  /**
+   * Measures each setup in {@code rounds} interleaved slices of {@code measure / rounds}, so that
+   * drift on a shared machine (other processes, JIT, GC) spreads over every setup instead of
+   * favouring the one measured last.
+   *
+   * @return one merged result per setup, in the order given
+   */
+  public static List<Result> interleaved(
+      int threads, Duration measure, int rounds, long maxCalls, List<Call> setups)
+      throws InterruptedException {
+    List<Result> merged = new ArrayList<>();
+    for (int i = 0; i < setups.size(); i++) {
+      merged.add(null);
+    }
+    Duration slice = measure.dividedBy(rounds);
+    for (int r = 0; r < rounds; r++) {
+      for (int i = 0; i < setups.size(); i++) {
+        Result x = measure(threads, slice, maxCalls, setups.get(i));
+        Result m = merged.get(i);
+        if (m == null) {
+          merged.set(i, x);
+        } else {
+          m.latency().add(x.latency());
+          merged.set(
+              i,
+              new Result(
+                  m.calls() + x.calls(),
+                  m.failed() + x.failed(),
+                  m.seconds() + x.seconds(),
+                  m.latency()));
+        }
+      }
+    }
+    return merged;
+  }
+
   /** Runs the call in a closed loop for {@code length} without recording anything. */
   public static void warmup(int threads, Duration length, long maxCalls, Call call)
       throws InterruptedException {
