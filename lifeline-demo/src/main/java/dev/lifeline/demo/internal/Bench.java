@@ -38,7 +38,7 @@ public final class Bench {
     static Timing of(boolean quick) {
       return quick
           ? new Timing(true, Duration.ofMillis(300), Duration.ofMillis(700))
-          : new Timing(false, Duration.ofSeconds(4), Duration.ofSeconds(12));
+          : new Timing(false, Duration.ofSeconds(3), Duration.ofSeconds(12));
     }
   }
 

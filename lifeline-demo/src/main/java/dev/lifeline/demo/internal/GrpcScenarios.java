@@ -17,6 +17,7 @@ import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -51,9 +52,19 @@ final class GrpcScenarios {
         ChannelPool pool = ChannelPool.create();
         LifelineChannel lease = pool.lease(backend.target())) {
       ManagedChannel ch = Channels.plain(backend.target());
+      List<ManagedChannel> closeLater = new java.util.ArrayList<>();
       try {
         ItemServiceGrpc.ItemServiceBlockingStub raw = ItemServiceGrpc.newBlockingStub(ch);
         Load.Call rawCall = () -> raw.withDeadlineAfter(5, TimeUnit.SECONDS).getItemDetail(REQ);
+        // grpc-java enables its own retry machinery by default; Lifeline channels turn it off, so a
+        // raw stub without it is measured too.
+        ManagedChannel noRetry =
+            NettyChannelBuilder.forTarget(backend.target()).usePlaintext().disableRetry().build();
+        closeLater.add(noRetry);
+        ItemServiceGrpc.ItemServiceBlockingStub rawNoRetry =
+            ItemServiceGrpc.newBlockingStub(noRetry);
+        Load.Call rawNoRetryCall =
+            () -> rawNoRetry.withDeadlineAfter(5, TimeUnit.SECONDS).getItemDetail(REQ);
 
         Retry retry =
             Retry.of(
@@ -85,16 +96,22 @@ final class GrpcScenarios {
         Load.Call lifeCall = () -> life.withDeadlineAfter(5, TimeUnit.SECONDS).getItemDetail(REQ);
 
         // Every setup is warmed before any is measured, so that JIT work does not favour the last.
-        for (Load.Call c : new Load.Call[] {rawCall, r4jCall, lifeCall}) {
+        for (Load.Call c : new Load.Call[] {rawCall, rawNoRetryCall, r4jCall, lifeCall}) {
           Load.warmup(THREADS, t.warmup(), MAX_CALLS, c);
         }
         List<Load.Result> rs =
             Load.interleaved(
-                THREADS, t.measure(), ROUNDS, MAX_CALLS, List.of(rawCall, r4jCall, lifeCall));
+                THREADS,
+                t.measure(),
+                ROUNDS,
+                MAX_CALLS,
+                List.of(rawCall, rawNoRetryCall, r4jCall, lifeCall));
         Load.Result rawR = rs.get(0);
-        Load.Result r4j = rs.get(1);
-        Load.Result lifeR = rs.get(2);
-        row(report, "raw grpc-java stub", rawR);
+        Load.Result rawNoRetryR = rs.get(1);
+        Load.Result r4j = rs.get(2);
+        Load.Result lifeR = rs.get(3);
+        row(report, "raw grpc-java stub (default channel)", rawR);
+        row(report, "raw grpc-java stub, disableRetry()", rawNoRetryR);
         row(report, "resilience4j retry+breaker", r4j);
         row(report, "lifeline (retry, breaker, metrics)", lifeR);
         report.ratio(
@@ -104,6 +121,9 @@ final class GrpcScenarios {
             BenchReport.ratioOf(lifeR.throughput(), r4j.throughput()));
         report.figure("lifeline_p50_us", lifeR.micros(50));
         report.figure("raw_p50_us", rawR.micros(50));
+        report.ratio(
+            "throughput_vs_raw_no_grpc_retry",
+            BenchReport.ratioOf(lifeR.throughput(), rawNoRetryR.throughput()));
         report.note(
             THREADS
                 + " closed-loop callers per setup; every setup warmed, then measured in "
@@ -111,6 +131,9 @@ final class GrpcScenarios {
                 + " interleaved slices");
       } finally {
         Channels.close(ch);
+        for (ManagedChannel c : closeLater) {
+          Channels.close(c);
+        }
       }
     }
     return report;
