@@ -8,6 +8,7 @@ import dev.lifeline.active.nats.internal.LeaseCodec;
 import dev.lifeline.core.Ticker;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
+import io.nats.client.ErrorListener;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueManagement;
@@ -52,9 +53,10 @@ import org.slf4j.LoggerFactory;
  * stops serving {@code ttl - safetyMargin} after starting that write, so no wall-clock agreement
  * between machines is needed, only clocks that run at roughly the same rate.
  *
- * <p>Connection: created with reconnect-on-connect, so the store can be built while NATS is down;
- * operations then fail with {@link LeaseStoreException} until the server is reachable and members
- * stay STANDBY. The bucket is created on first use if missing (file storage, history 1).
+ * <p>Connection: made lazily by the first operation, one bounded attempt per call, so the store can
+ * be built while NATS is down; operations then fail with {@link LeaseStoreException} until the
+ * server is reachable, and members stay STANDBY. Once connected, jnats reconnects by itself. The
+ * bucket is created on first use if missing (file storage, history 1).
  *
  * <p>Thread-safe.
  */
@@ -67,7 +69,8 @@ public final class NatsLeaseStore implements LeaseStore {
 
   private record Seen(long revision, long sinceNanos) {}
 
-  private final Connection connection;
+  private final String url;
+  private final Options options;
   private final String bucket;
   private final Duration requestTimeout;
   private final Ticker ticker;
@@ -78,18 +81,41 @@ public final class NatsLeaseStore implements LeaseStore {
   /** Guarded by kvLock. */
   private KeyValue kv;
 
+  /** Guarded by kvLock. */
+  private Connection connection;
+
+  /** Guarded by kvLock. */
+  private boolean closed;
+
   private NatsLeaseStore(Builder b) {
     this.bucket = b.bucket;
     this.requestTimeout = b.requestTimeout;
     this.ticker = b.ticker;
     this.clock = b.clock;
-    Options options =
+    this.url = b.url;
+    this.options =
         new Options.Builder()
             .server(b.url)
             .connectionName("lifeline-lease-store")
             .connectionTimeout(b.requestTimeout)
             .maxReconnects(-1)
             .reconnectWait(b.reconnectWait)
+            .errorListener(
+                new ErrorListener() {
+                  // Reconnect attempts fail many times during an outage; members already log the
+                  // outage once per retry with its consequence, so these stay at DEBUG.
+                  @Override
+                  public void errorOccurred(Connection conn, String error) {
+                    log.atDebug().addKeyValue("url", b.url).log("NATS error: " + error);
+                  }
+
+                  @Override
+                  public void exceptionOccurred(Connection conn, Exception exp) {
+                    log.atDebug()
+                        .addKeyValue("url", b.url)
+                        .log("NATS connection exception: " + exp);
+                  }
+                })
             .connectionListener(
                 (ConnectionListener)
                     (conn, event) ->
@@ -98,14 +124,6 @@ public final class NatsLeaseStore implements LeaseStore {
                             .addKeyValue("event", event)
                             .log("NATS lease store connection event"))
             .build();
-    try {
-      this.connection = Nats.connectReconnectOnConnect(options);
-    } catch (IOException e) {
-      throw new LeaseStoreException("cannot set up the NATS connection to " + b.url, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new LeaseStoreException("interrupted while connecting to " + b.url, e);
-    }
   }
 
   /**
@@ -119,8 +137,24 @@ public final class NatsLeaseStore implements LeaseStore {
 
   private KeyValue kv() {
     synchronized (kvLock) {
+      if (closed) {
+        throw new LeaseStoreException("NATS lease store closed (bucket " + bucket + ")");
+      }
       if (kv != null) {
         return kv;
+      }
+      if (connection == null) {
+        // Connect lazily, one bounded attempt per call: a member that starts while NATS is down
+        // keeps retrying from its own loop and stays STANDBY. Once connected, jnats reconnects.
+        try {
+          connection = Nats.connect(options);
+        } catch (IOException e) {
+          throw new LeaseStoreException(
+              "NATS not connected: cannot reach " + url + " (" + e.getMessage() + ")", e);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new LeaseStoreException("interrupted while connecting to " + url, e);
+        }
       }
       if (connection.getStatus() != Connection.Status.CONNECTED) {
         throw new LeaseStoreException(
@@ -316,7 +350,13 @@ public final class NatsLeaseStore implements LeaseStore {
         };
     try {
       var sub = kv().watch(key, watcher, KeyValueWatchOption.UPDATES_ONLY);
-      return sub::unsubscribe;
+      return () -> {
+        try {
+          sub.unsubscribe();
+        } catch (IllegalStateException alreadyClosed) {
+          // The connection went first; the subscription went with it.
+        }
+      };
     } catch (IOException | JetStreamApiException | InterruptedException | RuntimeException e) {
       throw failure("watch", group, e);
     }
@@ -325,10 +365,19 @@ public final class NatsLeaseStore implements LeaseStore {
   /** Closes the NATS connection (leases are left as they are). */
   @Override
   public void close() {
-    try {
-      connection.close();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    Connection c;
+    synchronized (kvLock) {
+      closed = true;
+      c = connection;
+      connection = null;
+      kv = null;
+    }
+    if (c != null) {
+      try {
+        c.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -407,11 +456,7 @@ public final class NatsLeaseStore implements LeaseStore {
       return this;
     }
 
-    /**
-     * Builds the store and starts connecting in the background.
-     *
-     * @throws LeaseStoreException if the connection cannot even be set up
-     */
+    /** Builds the store; it connects on first use. */
     public NatsLeaseStore build() {
       return new NatsLeaseStore(this);
     }

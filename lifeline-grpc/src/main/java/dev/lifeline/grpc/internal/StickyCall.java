@@ -39,6 +39,7 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private boolean lastWasHintHop;
   private long firstFailureNanos = -1;
   private final java.util.BitSet unavailableMembers = new java.util.BitSet();
+  private final java.util.BitSet triedMembers = new java.util.BitSet();
 
   /** Creates a call; nothing happens until {@link #halfClose()}. */
   public StickyCall(
@@ -194,6 +195,7 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       if (firstFailureNanos < 0) {
         firstFailureNanos = router.ticker.nanos();
       }
+      triedMembers.set(index);
       if (unavailable) {
         unavailableMembers.set(index);
       }
@@ -207,7 +209,7 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         delay = 0;
         lastWasHintHop = true;
         decision = "follow leader hint";
-      } else if (remembered != index && !lastWasHintHop && !unavailableMembers.get(remembered)) {
+      } else if (remembered != index && !lastWasHintHop && !triedMembers.get(remembered)) {
         // Another call already found the active member meanwhile.
         next = remembered;
         delay = 0;

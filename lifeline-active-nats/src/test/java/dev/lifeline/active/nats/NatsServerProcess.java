@@ -1,0 +1,128 @@
+package dev.lifeline.active.nats;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** A real nats-server with JetStream on a free loopback port; restartable on the same port/dir. */
+final class NatsServerProcess implements AutoCloseable {
+
+  private final String binary;
+  private final int port;
+  private final Path storeDir;
+  private Process process;
+
+  private NatsServerProcess(String binary, int port, Path storeDir) {
+    this.binary = binary;
+    this.port = port;
+    this.storeDir = storeDir;
+  }
+
+  static NatsServerProcess start() {
+    String bin = findBinary();
+    try {
+      int port;
+      try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        port = s.getLocalPort();
+      }
+      NatsServerProcess p =
+          new NatsServerProcess(bin, port, Files.createTempDirectory("lifeline-nats-"));
+      p.startProcess();
+      return p;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Fails (never skips) when the binary is missing, saying how to install it. */
+  static String findBinary() {
+    String path = System.getenv().getOrDefault("PATH", "");
+    Stream<String> dirs =
+        Stream.concat(
+            Stream.of(path.split(File.pathSeparator)), Stream.of("/usr/sbin", "/usr/bin"));
+    return dirs.map(d -> Path.of(d, "nats-server"))
+        .filter(Files::isExecutable)
+        .map(Path::toString)
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new AssertionError(
+                    "nats-server not found on PATH, /usr/sbin or /usr/bin: the NATS lease-store"
+                        + " tests need it. Install it with `apt-get install nats-server`"
+                        + " (./lifeline test does this)."));
+  }
+
+  String url() {
+    return "nats://127.0.0.1:" + port;
+  }
+
+  void startProcess() {
+    try {
+      process =
+          new ProcessBuilder(
+                  List.of(
+                      binary,
+                      "-js",
+                      "-a",
+                      "127.0.0.1",
+                      "-p",
+                      String.valueOf(port),
+                      "-sd",
+                      storeDir.toString()))
+              .redirectErrorStream(true)
+              .redirectOutput(storeDir.resolve("server.log").toFile())
+              .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(20))
+        .until(this::accepting);
+  }
+
+  private boolean accepting() {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  void stop() {
+    if (process != null) {
+      process.destroy();
+      try {
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      process = null;
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+    try (Stream<Path> files = Files.walk(storeDir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException e) {
+      // Best effort: a temp dir left behind is harmless.
+    }
+  }
+}
