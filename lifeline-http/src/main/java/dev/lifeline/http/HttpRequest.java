@@ -1,8 +1,9 @@
 package dev.lifeline.http;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -140,6 +141,12 @@ public final class HttpRequest {
       if (path == null || !path.startsWith("/")) {
         throw new IllegalArgumentException("path: '" + path + "' (expected: starts with '/')");
       }
+      try {
+        new URI("http://h" + path);
+      } catch (URISyntaxException e) {
+        throw new IllegalArgumentException(
+            "path: '" + path + "' (expected: a valid, percent-encoded URI path and query)", e);
+      }
       this.method = method;
       this.path = path;
     }
@@ -179,11 +186,7 @@ public final class HttpRequest {
       for (int s : statuses) {
         if (s < 400 || s > 499) {
           throw new IllegalArgumentException(
-              "acceptStatus: "
-                  + s
-                  + " (expected: >= 400 and <= 499; "
-                  + Arrays.toString(statuses)
-                  + ")");
+              "acceptStatus: " + s + " (expected: >= 400 and <= 499)");
         }
         acceptedStatuses.add(s);
       }

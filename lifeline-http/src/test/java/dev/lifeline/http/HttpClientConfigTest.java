@@ -113,6 +113,12 @@ class HttpClientConfigTest {
     assertThatThrownBy(() -> HttpRequest.get("x"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("path: 'x'");
+    assertThatThrownBy(() -> HttpRequest.get("/a b"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("path: '/a b'");
+    assertThatThrownBy(() -> HttpRequest.builder("GET", "/x").acceptStatus(500))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("acceptStatus: 500 (expected: >= 400 and <= 499)");
     assertThat(HttpRequest.get("/x").idempotent()).isTrue();
     assertThat(HttpRequest.builder("POST", "/x").build().idempotent()).isFalse();
   }

@@ -3,6 +3,7 @@ package dev.lifeline.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.core.FailureKind;
@@ -355,5 +356,69 @@ class LifelineHttpClientTest {
     assertThat(meters.get("lifeline.breaker.state").gauge().value()).isZero();
     client.close();
     assertThat(meters.find("lifeline.http.pool.max").gauge()).isNull();
+  }
+
+  @Test
+  void idleConnectionsAreEvictedAndTheNextRequestOpensANewOne() {
+    server.replies(Reply.of(200, "ok"));
+    client(config(server.baseUrl()).idleEviction(Duration.ofMillis(200)));
+    client.execute(HttpRequest.get("/x"));
+    assertThat(client.poolStats().available()).isEqualTo(1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> client.poolStats().available() == 0);
+    client.execute(HttpRequest.get("/x"));
+    assertThat(server.clientPorts.stream().distinct().count()).isEqualTo(2);
+  }
+
+  @Test
+  void failedCallsAreLoggedWithErrorTypeAndRedactedSecrets() {
+    server.replies(Reply.of(500));
+    client(
+        config(server.baseUrl())
+            .header("Authorization", "Bearer s3cr3t-value")
+            .retryPolicy(RetryPolicy.noRetry()));
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      assertThatThrownBy(() -> client.execute(HttpRequest.get("/x")))
+          .isInstanceOf(LifelineHttpException.class);
+    } finally {
+      System.setErr(original);
+    }
+    String logs = captured.toString(StandardCharsets.UTF_8);
+    assertThat(logs)
+        .contains("error_type=http_error")
+        .contains("authorization=<redacted>")
+        .doesNotContain("s3cr3t");
+  }
+
+  @Test
+  void anInterruptedBackoffStopsTheCallAndKeepsTheInterruptFlag() {
+    server.replies(Reply.of(503));
+    client =
+        config(server.baseUrl())
+            .sleeper(
+                d -> {
+                  throw new InterruptedException("shutting down");
+                })
+            .buildClient();
+    LifelineHttpException e =
+        catchThrowableOfType(
+            LifelineHttpException.class, () -> client.execute(HttpRequest.get("/x")));
+    assertThat(Thread.interrupted()).isTrue();
+    assertThat(e.errorType()).isEqualTo(ErrorType.UNEXPECTED_ERROR);
+    assertThat(e.report().stopReason()).isEqualTo(StopReason.CANCELLED);
+    assertThat(server.requests).hasValue(1);
+  }
+
+  @Test
+  void aClosedClientRefusesCalls() {
+    client(config(server.baseUrl()));
+    client.close();
+    client.close();
+    assertThatThrownBy(() -> client.execute(HttpRequest.get("/x")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("'storage' is closed");
+    assertThat(server.requests).hasValue(0);
   }
 }

@@ -1,5 +1,6 @@
 package dev.lifeline.http.internal;
 
+import dev.lifeline.core.AttemptOutcome;
 import dev.lifeline.core.CallExecution;
 import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CallReport;
@@ -185,54 +186,12 @@ public final class DefaultHttpClient implements LifelineHttpClient {
         count(request.method(), -1, "rejected", ErrorType.CIRCUIT_BREAKER_OPEN);
         throw fail(request, call.report(), ErrorType.CIRCUIT_BREAKER_OPEN, last);
       }
-      Duration attemptTimeout = call.attemptTimeout();
-      Decision decision;
-      if (attemptTimeout != null && attemptTimeout.toMillis() < 1) {
-        // HttpClient reads a zero timeout as "infinite"; the deadline has passed, so send nothing.
-        last = new Failure(FailureKind.TIMEOUT, ErrorType.TIMEOUT, -1, null);
-        decision = call.afterAttempt(FailureKind.TIMEOUT, "deadline exceeded", true, null);
-      } else {
-        long start = ticker.nanos();
-        Exchange ex;
-        try {
-          ex = exchange(request, attemptTimeout);
-        } catch (IOException e) {
-          HttpClassifier.Classified c = HttpClassifier.exception(e);
-          last = new Failure(c.kind(), c.errorType(), -1, e);
-          time(request.method(), -1, start);
-          count(request.method(), -1, "failure", c.errorType());
-          decision = call.afterAttempt(c.kind(), describe(e), c.provablyNotSent(), null);
-          if (decision.retry()) {
-            pause(call, decision.delay(), request);
-            continue;
-          }
-          throw fail(request, decision.report(), c.errorType(), last);
-        } catch (RuntimeException e) {
-          CallReport report = call.abandon(StopReason.NON_RETRYABLE);
-          count(request.method(), -1, "failure", ErrorType.UNEXPECTED_ERROR);
-          throw fail(
-              request,
-              report,
-              ErrorType.UNEXPECTED_ERROR,
-              new Failure(null, ErrorType.UNEXPECTED_ERROR, -1, e));
-        }
-        time(request.method(), ex.response.status(), start);
-        int status = ex.response.status();
-        if (status < 400 || request.acceptedStatuses().contains(status)) {
-          call.succeeded();
-          count(request.method(), status, "success", null);
-          return ex.response;
-        }
-        HttpClassifier.Classified c = HttpClassifier.status(status);
-        last = new Failure(c.kind(), c.errorType(), status, null);
-        count(request.method(), status, "failure", c.errorType());
-        Duration pushback =
-            status == 429 || status == 503
-                ? HttpClassifier.retryAfter(
-                    ex.response.header("retry-after").orElse(null), wallClock)
-                : null;
-        decision = call.afterAttempt(c.kind(), "HTTP " + status, false, pushback);
+      Object result = attempt(call, request);
+      if (result instanceof HttpResponse response) {
+        return response;
       }
+      last = (Failure) result;
+      Decision decision = call.afterAttempt(last.outcome);
       if (!decision.retry()) {
         throw fail(request, decision.report(), last.errorType, last);
       }
@@ -240,11 +199,69 @@ public final class DefaultHttpClient implements LifelineHttpClient {
     }
   }
 
-  private record Failure(FailureKind kind, ErrorType errorType, int status, Throwable cause) {}
+  /** A failed attempt: how it is classified and what the engine is told. */
+  private record Failure(
+      FailureKind kind, ErrorType errorType, int status, Throwable cause, AttemptOutcome outcome) {}
 
-  private record Exchange(HttpResponse response) {}
+  /**
+   * Makes one attempt and records its metrics. Returns the {@link HttpResponse} after telling the
+   * engine it succeeded, or a {@link Failure} for the engine to decide on.
+   */
+  private Object attempt(CallExecution call, HttpRequest request) {
+    Duration attemptTimeout = call.attemptTimeout();
+    if (attemptTimeout != null && attemptTimeout.toMillis() < 1) {
+      // HttpClient reads a zero timeout as "infinite"; the deadline has passed, so send nothing.
+      return new Failure(
+          FailureKind.TIMEOUT,
+          ErrorType.TIMEOUT,
+          -1,
+          null,
+          AttemptOutcome.failure(FailureKind.TIMEOUT, "deadline exceeded").notSent());
+    }
+    long start = ticker.nanos();
+    HttpResponse response;
+    try {
+      response = exchange(request, attemptTimeout);
+    } catch (IOException e) {
+      HttpClassifier.Classified c = HttpClassifier.exception(e);
+      time(request.method(), -1, start);
+      count(request.method(), -1, "failure", c.errorType());
+      AttemptOutcome outcome = AttemptOutcome.failure(c.kind(), describe(e));
+      return new Failure(
+          c.kind(), c.errorType(), -1, e, c.provablyNotSent() ? outcome.notSent() : outcome);
+    } catch (RuntimeException e) {
+      // A bug or misuse inside HttpClient: not the server's fault, so the breaker is not told.
+      CallReport report = call.abandon(StopReason.NON_RETRYABLE);
+      count(request.method(), -1, "failure", ErrorType.UNEXPECTED_ERROR);
+      throw fail(
+          request,
+          report,
+          ErrorType.UNEXPECTED_ERROR,
+          new Failure(null, ErrorType.UNEXPECTED_ERROR, -1, e, null));
+    }
+    int status = response.status();
+    time(request.method(), status, start);
+    if (status < 400 || request.acceptedStatuses().contains(status)) {
+      call.succeeded();
+      count(request.method(), status, "success", null);
+      return response;
+    }
+    HttpClassifier.Classified c = HttpClassifier.status(status);
+    count(request.method(), status, "failure", c.errorType());
+    // RFC 9110 10.2.3: Retry-After accompanies 503 and 429.
+    Duration pushback =
+        status == 429 || status == 503
+            ? HttpClassifier.retryAfter(response.header("retry-after").orElse(null), wallClock)
+            : null;
+    return new Failure(
+        c.kind(),
+        c.errorType(),
+        status,
+        null,
+        AttemptOutcome.failure(c.kind(), "HTTP " + status).pushback(pushback));
+  }
 
-  private Exchange exchange(HttpRequest request, Duration attemptTimeout) throws IOException {
+  private HttpResponse exchange(HttpRequest request, Duration attemptTimeout) throws IOException {
     ClassicHttpRequest req =
         new BasicClassicHttpRequest(
             request.method(), URI.create(config.baseUrl() + request.path()));
@@ -255,20 +272,18 @@ public final class DefaultHttpClient implements LifelineHttpClient {
     }
     HttpClientContext ctx = HttpClientContext.create();
     ctx.setRequestConfig(requestConfig(attemptTimeout));
-    HttpResponse response =
-        client.execute(
-            req,
-            ctx,
-            r -> {
-              Map<String, String> headers = new LinkedHashMap<>();
-              for (Header h : r.getHeaders()) {
-                headers.putIfAbsent(h.getName(), h.getValue());
-              }
-              HttpEntity entity = r.getEntity();
-              byte[] body = entity == null ? new byte[0] : EntityUtils.toByteArray(entity);
-              return new HttpResponse(r.getCode(), headers, body);
-            });
-    return new Exchange(response);
+    return client.execute(
+        req,
+        ctx,
+        r -> {
+          Map<String, String> headers = new LinkedHashMap<>();
+          for (Header h : r.getHeaders()) {
+            headers.putIfAbsent(h.getName(), h.getValue());
+          }
+          HttpEntity entity = r.getEntity();
+          byte[] body = entity == null ? new byte[0] : EntityUtils.toByteArray(entity);
+          return new HttpResponse(r.getCode(), headers, body);
+        });
   }
 
   private RequestConfig requestConfig(Duration attemptTimeout) {
@@ -290,7 +305,7 @@ public final class DefaultHttpClient implements LifelineHttpClient {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       CallReport report = call.abandon(StopReason.CANCELLED);
-      throw fail(request, report, ErrorType.UNEXPECTED_ERROR, new Failure(null, null, -1, e));
+      throw fail(request, report, ErrorType.UNEXPECTED_ERROR, new Failure(null, null, -1, e, null));
     }
   }
 
