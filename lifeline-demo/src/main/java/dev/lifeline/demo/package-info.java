@@ -1,2 +1,6 @@
-/** Lifeline module demo. */
+/**
+ * The {@code lifeline} command line: {@code demo} runs services through faults in one JVM, {@code
+ * bench} measures Lifeline against baselines in the same run. The entry point is {@link
+ * dev.lifeline.demo.Main}; everything else lives in {@code dev.lifeline.demo.internal}.
+ */
 package dev.lifeline.demo;

@@ -420,7 +420,6 @@ public final class DefaultActiveMember implements ActiveMember {
           .addKeyValue("group", group)
           .addKeyValue("member", id)
           .log("acquired the lease too late to use it; will renew before serving");
-      return 0;
     }
     return opts.heartbeat().toNanos();
   }

@@ -1,0 +1,15 @@
+package dev.lifeline.demo.internal;
+
+/** Bad command-line input; its message is printed as one line, without a stack trace. */
+public final class UsageException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * Creates the exception.
+   *
+   * @param message one line naming the option, the value and what was expected
+   */
+  public UsageException(String message) {
+    super(message, null, false, false);
+  }
+}
