@@ -192,6 +192,52 @@ class LifelineCallsTest {
     assertThat(server.attempts).hasValue(4);
   }
 
+  // Found by the demo: a blocking stub whose breaker opened while a retry was pending stayed parked
+  // in grpc's ThreadlessExecutor forever, because the close was delivered on the retry scheduler's
+  // thread instead of the call's executor.
+  @Test
+  void blockingStubReturnsWhenTheBreakerOpensBetweenAttempts() {
+    realScheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    server.otherwise(fail(Status.UNAVAILABLE));
+    CircuitBreakers breakers =
+        CircuitBreakers.builder()
+            .slidingWindowSize(1)
+            .minimumNumberOfCalls(1)
+            .waitDurationInOpenState(Duration.ofMinutes(1))
+            .build();
+    Channel ch =
+        ClientInterceptors.intercept(
+            raw,
+            calls(
+                    RetryPolicy.builder()
+                        .maxAttempts(3)
+                        .backoff(Backoff.fixed(Duration.ofMillis(1)))
+                        .build())
+                .circuitBreakers(breakers)
+                .scheduler(realScheduler)
+                .ticker(dev.lifeline.core.Ticker.system())
+                .build()
+                .interceptor());
+
+    Throwable t =
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+            Duration.ofSeconds(20),
+            () ->
+                catchThrowable(
+                    () ->
+                        LifelineCalls.call(
+                            () ->
+                                ClientCalls.blockingUnaryCall(
+                                    ch,
+                                    ScriptedServer.UNARY,
+                                    CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+                                    "x"))));
+    assertThat(t).isInstanceOf(LifelineCallException.class);
+    assertThat(((LifelineCallException) t).report().stopReason())
+        .isEqualTo(dev.lifeline.core.StopReason.BREAKER_OPEN);
+    assertThat(server.attempts).hasValue(1);
+  }
+
   // Farmer Power bug: AiModelClient retried every code, NOT_FOUND included (3 calls).
   @Test
   void notFoundIsNeverRetried() {

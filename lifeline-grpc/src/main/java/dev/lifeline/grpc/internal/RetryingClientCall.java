@@ -20,6 +20,7 @@ import io.grpc.Status;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -177,7 +178,7 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (call != null) {
       call.cancel(message, cause);
     } else if (report != null && l != null) {
-      l.onClose(status, new Metadata());
+      closeOnCallExecutor(l, status, new Metadata());
     }
   }
 
@@ -227,7 +228,9 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       }
     }
     if (breakerOpen != null) {
-      fail(l, breakerOpen, Status.UNAVAILABLE, new Metadata());
+      LifelineCallException e =
+          new LifelineCallException(breakerOpen, Status.UNAVAILABLE, new Metadata());
+      closeOnCallExecutor(l, e.getStatus().withCause(e), new Metadata());
       return;
     }
     Context previous = context.attach();
@@ -246,7 +249,7 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
           current = null;
         }
         execution.abandon(StopReason.CANCELLED);
-        l.onClose(cancelled, new Metadata());
+        closeOnCallExecutor(l, cancelled, new Metadata());
         return;
       }
       int toRequest = 0;
@@ -270,6 +273,20 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       call.halfClose();
     } finally {
       context.detach(previous);
+    }
+  }
+
+  /**
+   * Delivers a close that Lifeline makes up itself (breaker open, cancelled between attempts) on
+   * the call's executor. Such a close can happen on the retry scheduler's thread, and a blocking
+   * stub waits on its own executor: a close delivered elsewhere would leave it parked forever.
+   */
+  private void closeOnCallExecutor(Listener<RespT> l, Status status, Metadata trailers) {
+    Executor executor = callOptions.getExecutor();
+    if (executor == null) {
+      l.onClose(status, trailers);
+    } else {
+      executor.execute(() -> l.onClose(status, trailers));
     }
   }
 
