@@ -38,8 +38,10 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private int delayedRetries;
   private boolean lastWasHintHop;
   private long firstFailureNanos = -1;
-  private final java.util.BitSet unavailableMembers = new java.util.BitSet();
   private final java.util.BitSet triedMembers = new java.util.BitSet();
+  // Members whose hints must not be followed at once: they answered UNAVAILABLE (dead), NOT_ACTIVE
+  // without a hint (stepping down, knows nobody), or NOT_ACTIVE right after a hint sent us there.
+  private final java.util.BitSet staleMembers = new java.util.BitSet();
 
   /** Creates a call; nothing happens until {@link #halfClose()}. */
   public StickyCall(
@@ -196,15 +198,15 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         firstFailureNanos = router.ticker.nanos();
       }
       triedMembers.set(index);
-      if (unavailable) {
-        unavailableMembers.set(index);
-      }
       int hinted =
           notActive ? NotActive.hint(trailers).activeAddress().map(router::indexOf).orElse(-1) : -1;
+      if (unavailable || hinted < 0 || lastWasHintHop) {
+        staleMembers.set(index);
+      }
       int remembered = router.preferredIndex();
-      // A hint naming a member that already failed to answer in this call is stale (a crashed
-      // active whose lease has not expired yet): following it again would only ping-pong.
-      if (hinted >= 0 && hinted != index && !lastWasHintHop && !unavailableMembers.get(hinted)) {
+      // A hint naming a stale member (a crashed active whose lease has not expired yet, or one
+      // that just stepped down) would only ping-pong: that case waits for the backoff instead.
+      if (hinted >= 0 && hinted != index && !lastWasHintHop && !staleMembers.get(hinted)) {
         next = hinted;
         delay = 0;
         lastWasHintHop = true;
