@@ -1,34 +1,15 @@
 package dev.lifeline.active;
 
+import dev.lifeline.testing.Utf8Marshaller;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCalls;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.locks.LockSupport;
 
 /** A hand-built gRPC service for group tests: exclusive Process and shared Stats, string bodies. */
 public final class TestGroupService {
 
-  static final MethodDescriptor.Marshaller<String> STRING =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(String value) {
-          return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public String parse(InputStream stream) {
-          try {
-            return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
+  static final MethodDescriptor.Marshaller<String> STRING = Utf8Marshaller.INSTANCE;
 
   public static final MethodDescriptor<String, String> PROCESS =
       MethodDescriptor.<String, String>newBuilder()
