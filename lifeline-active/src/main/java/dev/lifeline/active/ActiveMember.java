@@ -5,9 +5,11 @@ import dev.lifeline.core.Ticker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -72,6 +74,26 @@ public interface ActiveMember extends AutoCloseable {
   /** The lease of the member this one believes active (itself included), if any. */
   Optional<Lease> knownActive();
 
+  /**
+   * Completes once an exclusive call that this member cannot serve right now is worth answering, so
+   * that a server can hold such a call through an election instead of sending the client into a
+   * blind backoff ({@link ExclusiveInterceptor} does this).
+   *
+   * <p>Completes at once when this member is active, knows another live active, or is closed.
+   * Otherwise an election is under way: no active is known (the lease was released), the known
+   * active's lease runs out within {@code maxWait} as far as this member has observed, or this
+   * member's own tenure lapsed while a renewal is pending. The stage then completes when that
+   * changes (this member wins, a new or renewed lease is observed, the member finishes closing) or
+   * after {@code maxWait}, whichever is first. During a graceful {@link #close()} it completes when
+   * the successor is known, which is how held calls learn where to go.
+   *
+   * <p>The "runs out within" window is capped at half of {@code ttl - heartbeat}, so calls are
+   * never held while a healthy active keeps renewing. Never completes exceptionally. Thread-safe.
+   *
+   * @param maxWait the longest wait; zero or negative completes at once
+   */
+  CompletionStage<Void> awaitLeader(Duration maxWait);
+
   /** Diagnostics snapshot. */
   GroupState state();
 
@@ -80,7 +102,9 @@ public interface ActiveMember extends AutoCloseable {
 
   /**
    * Graceful stop: steps down, waits up to the drain timeout for in-flight exclusive calls, then
-   * releases the lease. Idempotent; never throws for store errors (it logs them).
+   * releases the lease. If exclusive calls are being held ({@link #awaitLeader}), it then waits
+   * until they are answered: until the successor is observed, at most their own wait. Idempotent;
+   * never throws for store errors (it logs them).
    */
   @Override
   void close();

@@ -11,6 +11,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded lease store for groups whose members share one JVM (the demo, tests). Expiry is
@@ -21,6 +23,8 @@ import java.util.function.Consumer;
  * <p>Thread-safe: all state is guarded by {@code this}; listeners are called outside the lock.
  */
 public final class InMemoryLeaseStore implements LeaseStore {
+
+  private static final Logger log = LoggerFactory.getLogger(InMemoryLeaseStore.class);
 
   private record Entry(Lease lease, long expiresAtNanos) {}
 
@@ -87,23 +91,30 @@ public final class InMemoryLeaseStore implements LeaseStore {
   }
 
   @Override
-  public synchronized Optional<Lease> renew(Lease lease) {
-    Entry e = live(lease.group());
-    if (e == null || e.lease().revision() != lease.revision()) {
-      return Optional.empty();
+  public Optional<Lease> renew(Lease lease) {
+    Lease renewed;
+    synchronized (this) {
+      Entry e = live(lease.group());
+      if (e == null || e.lease().revision() != lease.revision()) {
+        return Optional.empty();
+      }
+      Lease old = e.lease();
+      renewed =
+          write(
+              new Lease(
+                  old.group(),
+                  old.holderId(),
+                  old.holderAddress(),
+                  old.token(),
+                  ++lastRevision,
+                  old.acquiredAt(),
+                  clock.instant(),
+                  old.ttl()));
     }
-    Lease old = e.lease();
-    return Optional.of(
-        write(
-            new Lease(
-                old.group(),
-                old.holderId(),
-                old.holderAddress(),
-                old.token(),
-                ++lastRevision,
-                old.acquiredAt(),
-                clock.instant(),
-                old.ttl())));
+    // Watchers see renewals, as on NATS, so standbys time a crashed holder's expiry from its last
+    // renewal rather than from their last poll.
+    notify(lease.group(), Optional.of(renewed));
+    return Optional.of(renewed);
   }
 
   @Override
@@ -135,7 +146,12 @@ public final class InMemoryLeaseStore implements LeaseStore {
 
   private void notify(GroupId group, Optional<Lease> lease) {
     for (Consumer<Optional<Lease>> l : watchers.getOrDefault(group, List.of())) {
-      l.accept(lease);
+      try {
+        l.accept(lease);
+      } catch (RuntimeException e) {
+        // A failing watcher is its own problem, not the writer's: the write has happened.
+        log.atWarn().addKeyValue("group", group).setCause(e).log("lease watcher failed");
+      }
     }
   }
 

@@ -55,8 +55,9 @@ public interface LeaseStore extends AutoCloseable {
 
   /**
    * Watches the group's lease: {@code listener} receives the new lease after each acquisition by a
-   * new holder, and empty after a release. Renewals may or may not be reported. The listener must
-   * not block.
+   * new holder, and empty after a release. Renewals should be reported too (both built-in stores
+   * do): standbys then time a silent holder's expiry from its last renewal, and take over about one
+   * TTL after a crash instead of up to a heartbeat later. The listener must not block.
    *
    * @return a handle that stops the watch
    * @throws LeaseStoreException if the watch cannot be set up

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -98,12 +99,105 @@ class ActiveMemberTest {
     clock.forward(Duration.ofMillis(100));
     assertThat(a.isActive()).isTrue();
     aStore.kill(); // a can no longer reach the store: renewals fail, as after a crash
-    clock.forward(Duration.ofMillis(1299));
+    clock.forward(Duration.ofMillis(1399)); // t = 1499 ms; a's last write was at t = 0
     assertThat(b.isActive()).as("lease not expired yet").isFalse();
-    clock.forward(Duration.ofMillis(600));
+    // b times its attempt from the last write it saw, not from its 400 ms poll grid (which would
+    // make it wait until t = 1600 ms).
+    clock.forward(Duration.ofMillis(10));
     assertThat(b.isActive()).isTrue();
     assertThat(a.isActive()).isFalse();
     assertThat(b.state().lastFailover()).isPresent();
+  }
+
+  @Test
+  void standbyTimesTheTakeoverFromTheLastRenewalItWatched() {
+    ControllableStore aStore = new ControllableStore(store);
+    ActiveMember a = member("a", aStore);
+    clock.runDueTasks();
+    ActiveMember b = member("b", store);
+    clock.forward(Duration.ofMillis(1000)); // a renewed at 400 and 800 ms
+    aStore.kill();
+    clock.forward(Duration.ofMillis(1299)); // t = 2299 ms; a's last write was at t = 800 ms
+    assertThat(b.isActive()).isFalse();
+    clock.forward(Duration.ofMillis(10));
+    assertThat(b.isActive()).isTrue();
+  }
+
+  @Test
+  void awaitLeaderCompletesAtOnceWhenAnActiveIsKnownAndHealthy() {
+    ActiveMember a = member("a", store);
+    clock.runDueTasks();
+    ActiveMember b = member("b", store);
+    clock.forward(Duration.ofMillis(10));
+    assertThat(a.awaitLeader(Duration.ofMillis(500)).toCompletableFuture()).isDone();
+    assertThat(b.awaitLeader(Duration.ofMillis(500)).toCompletableFuture()).isDone();
+    // Across many renewals a healthy active never looks about to expire.
+    for (int i = 0; i < 20; i++) {
+      clock.forward(Duration.ofMillis(97));
+      assertThat(b.awaitLeader(Duration.ofMillis(500)).toCompletableFuture()).isDone();
+    }
+  }
+
+  @Test
+  void awaitLeaderOnAStandbyWaitsForTheElectionAfterARelease() {
+    ActiveMember a = member("a", store);
+    clock.runDueTasks();
+    ActiveMember b = member("b", store);
+    ActiveMember c = member("c", store);
+    clock.forward(Duration.ofMillis(10));
+    a.close(); // released: b and c compete at once
+    CompletableFuture<Void> onC = c.awaitLeader(Duration.ofMillis(500)).toCompletableFuture();
+    assertThat(onC).as("nobody holds the lease yet").isNotDone();
+    clock.runDueTasks(); // no time passes
+    assertThat(onC).isDone();
+    ActiveMember winner = b.isActive() ? b : c;
+    assertThat(c.knownActive()).get().extracting(Lease::holderId).isEqualTo(winner.id());
+  }
+
+  @Test
+  void awaitLeaderOnAStandbyWaitsThroughTheLastMomentsOfACrashedActivesLease() {
+    ControllableStore aStore = new ControllableStore(store);
+    ActiveMember a = member("a", aStore);
+    clock.runDueTasks();
+    ActiveMember b = member("b", store);
+    clock.forward(Duration.ofMillis(100));
+    aStore.kill();
+    clock.forward(Duration.ofMillis(1000)); // t = 1100 ms: a's lease runs out at 1500 ms
+    CompletableFuture<Void> held = b.awaitLeader(Duration.ofMillis(500)).toCompletableFuture();
+    assertThat(held).isNotDone();
+    clock.forward(Duration.ofMillis(390));
+    assertThat(held).isNotDone();
+    clock.forward(Duration.ofMillis(20));
+    assertThat(held).isDone();
+    assertThat(b.isActive()).as("completed because b won, not by timeout").isTrue();
+  }
+
+  @Test
+  void awaitLeaderGivesUpAfterItsWaitWhenNoElectionEnds() {
+    ControllableStore dead = new ControllableStore(store);
+    dead.kill();
+    ActiveMember lonely = member("a", dead);
+    clock.runDueTasks();
+    CompletableFuture<Void> held = lonely.awaitLeader(Duration.ofMillis(300)).toCompletableFuture();
+    clock.forward(Duration.ofMillis(299));
+    assertThat(held).isNotDone();
+    clock.forward(Duration.ofMillis(1));
+    assertThat(held).isDone();
+    assertThat(lonely.awaitLeader(Duration.ZERO).toCompletableFuture()).isDone();
+  }
+
+  @Test
+  void aMemberRestartedUnderTheSameIdReportsItsOwnRole() {
+    ControllableStore aStore = new ControllableStore(store);
+    member("a", aStore);
+    clock.runDueTasks();
+    aStore.kill(); // crashed without close(): its gauge is still registered
+    clock.forward(Duration.ofMillis(1600));
+    ActiveMember again = member("a", store);
+    clock.forward(Duration.ofMillis(10));
+    assertThat(again.isActive()).isTrue();
+    assertThat(registry.get("lifeline.active.role").tag("member", "a").gauge().value())
+        .isEqualTo(1.0);
   }
 
   @Test

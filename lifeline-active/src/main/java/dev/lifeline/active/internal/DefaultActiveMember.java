@@ -16,12 +16,17 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,6 +47,19 @@ public final class DefaultActiveMember implements ActiveMember {
   private static final Logger log = LoggerFactory.getLogger(DefaultActiveMember.class);
 
   private record Tenure(long token, long deadlineNanos) {}
+
+  /** A held exclusive call waiting for an election to settle ({@link #awaitLeader}). */
+  private record Waiter(CompletableFuture<Void> done, long untilNanos, long windowNanos) {}
+
+  /**
+   * How long after its estimated expiry a standby tries to take over a silent lease: enough for the
+   * store, which measures expiry from the write (or, for NATS, from when it first saw it), to
+   * agree.
+   */
+  private static final long EXPIRY_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+  /** The shortest gap between two acquire attempts, so a disagreeing store cannot cause a spin. */
+  private static final long MIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   private final GroupId group;
   private final String id;
@@ -71,6 +89,8 @@ public final class DefaultActiveMember implements ActiveMember {
   private Future<?> deadlineTask;
   private boolean started;
   private boolean closed;
+  private boolean finished;
+  private final List<Waiter> waiters = new ArrayList<>();
   private int inFlight;
   private AutoCloseable watch;
   private long electionsWon;
@@ -78,6 +98,8 @@ public final class DefaultActiveMember implements ActiveMember {
   private long renewFailuresCount;
   private long stepDownsCount;
 
+  private final MeterRegistry registry;
+  private final Gauge roleGauge;
   private final Counter wonCounter;
   private final Counter lostCounter;
   private final Counter renewFailures;
@@ -117,10 +139,18 @@ public final class DefaultActiveMember implements ActiveMember {
       this.ownsScheduler = false;
     }
     Tags tags = Tags.of("service", group.service(), "group", group.group(), "member", id);
-    Gauge.builder("lifeline.active.role", this, m -> m.isActive() ? 1 : 0)
-        .description("1 while this member is ACTIVE, 0 while STANDBY")
-        .tags(tags)
-        .register(registry);
+    this.registry = registry;
+    // A member restarted under the same id (after a crash, without close) would otherwise get the
+    // old incarnation's gauge back from the registry, still reading the dead object.
+    Gauge previous = registry.find("lifeline.active.role").tags(tags).gauge();
+    if (previous != null) {
+      registry.remove(previous);
+    }
+    this.roleGauge =
+        Gauge.builder("lifeline.active.role", this, m -> m.isActive() ? 1 : 0)
+            .description("1 while this member is ACTIVE, 0 while STANDBY")
+            .tags(tags)
+            .register(registry);
     wonCounter =
         Counter.builder("lifeline.active.elections")
             .tags(tags)
@@ -229,6 +259,78 @@ public final class DefaultActiveMember implements ActiveMember {
   }
 
   @Override
+  public CompletionStage<Void> awaitLeader(Duration maxWait) {
+    long wait = maxWait.isNegative() ? 0 : maxWait.toNanos();
+    long window = Math.min(wait, (opts.ttl().toNanos() - opts.heartbeat().toNanos()) / 2);
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    synchronized (lock) {
+      if (wait == 0 || settled(window)) {
+        done.complete(null);
+        return done;
+      }
+      waiters.add(new Waiter(done, ticker.nanos() + wait, window));
+    }
+    try {
+      scheduler.schedule(this::settleWaiters, wait, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      // The scheduler is gone (the member's process is going down): nothing would wake the call.
+      done.complete(null);
+    }
+    return done;
+  }
+
+  /**
+   * Guarded by lock. Whether a call that cannot be served is worth answering now, rather than held
+   * because an election is under way.
+   */
+  private boolean settled(long windowNanos) {
+    if (finished || isActive()) {
+      return true;
+    }
+    if (role == Role.ACTIVE) {
+      // The tenure lapsed and a renewal is pending: it either restores the tenure or steps down.
+      return false;
+    }
+    if (lastSeen == null) {
+      // Nobody holds the lease (released, or expired and being taken over): an election is on.
+      return false;
+    }
+    return expectedExpiryNanos() - ticker.nanos() > windowNanos;
+  }
+
+  /**
+   * Guarded by lock; needs {@code lastSeen}. When the store will count the observed lease as
+   * expired, at the latest: the holder wrote it before this member observed it.
+   */
+  private long expectedExpiryNanos() {
+    long ttl = Math.max(lastSeen.ttl().toNanos(), opts.ttl().toNanos());
+    return lastSeenChangeNanos + ttl;
+  }
+
+  /** Completes the held calls whose election settled or whose wait ran out. */
+  private void settleWaiters() {
+    List<CompletableFuture<Void>> ready = new ArrayList<>();
+    synchronized (lock) {
+      if (waiters.isEmpty()) {
+        return;
+      }
+      long now = ticker.nanos();
+      for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+        Waiter w = it.next();
+        if (now - w.untilNanos >= 0 || settled(w.windowNanos)) {
+          ready.add(w.done);
+          it.remove();
+        }
+      }
+      if (waiters.isEmpty()) {
+        lock.notifyAll();
+      }
+    }
+    // Outside the lock: completing runs the held calls' decisions.
+    ready.forEach(f -> f.complete(null));
+  }
+
+  @Override
   public GroupState state() {
     synchronized (lock) {
       Lease active = role == Role.ACTIVE ? held : lastSeen;
@@ -330,10 +432,13 @@ public final class DefaultActiveMember implements ActiveMember {
   private void onWatch(Optional<Lease> lease) {
     boolean stepDown = false;
     synchronized (lock) {
-      if (closed) {
+      if (finished) {
         return;
       }
-      if (lease.isPresent() && !lease.get().heldBy(id)) {
+      if (closed) {
+        // A closing member keeps watching so that the calls it holds learn who took over.
+        observe(lease);
+      } else if (lease.isPresent() && !lease.get().heldBy(id)) {
         observe(lease);
         if (role == Role.ACTIVE) {
           stepDown = true;
@@ -347,6 +452,7 @@ public final class DefaultActiveMember implements ActiveMember {
     if (stepDown) {
       stepDown("another member holds the lease");
     }
+    settleWaiters();
   }
 
   /** Guarded by lock: records what the store showed, for hints, diagnostics and failover time. */
@@ -380,6 +486,7 @@ public final class DefaultActiveMember implements ActiveMember {
     boolean becameActive = false;
     Lease won = null;
     boolean releaseNow = false;
+    long next = opts.heartbeat().toNanos();
     synchronized (lock) {
       consecutiveErrors = 0;
       if (result.isPresent() && result.get().heldBy(id)) {
@@ -402,8 +509,10 @@ public final class DefaultActiveMember implements ActiveMember {
         }
       } else {
         observe(result);
+        next = untilTakeover();
       }
     }
+    settleWaiters();
     if (releaseNow) {
       releaseQuietly(won);
       return opts.heartbeat().toNanos();
@@ -421,7 +530,21 @@ public final class DefaultActiveMember implements ActiveMember {
           .addKeyValue("member", id)
           .log("acquired the lease too late to use it; will renew before serving");
     }
-    return opts.heartbeat().toNanos();
+    return next;
+  }
+
+  /**
+   * Guarded by lock. When a standby tries again: at the next heartbeat, or just after the observed
+   * lease should have expired if that comes first, so that a crashed active is replaced about one
+   * TTL after its last renewal instead of up to a heartbeat later.
+   */
+  private long untilTakeover() {
+    long heartbeat = opts.heartbeat().toNanos();
+    if (lastSeen == null) {
+      return heartbeat;
+    }
+    long left = expectedExpiryNanos() + EXPIRY_SLACK_NANOS - ticker.nanos();
+    return Math.max(MIN_POLL_NANOS, Math.min(heartbeat, left));
   }
 
   private long renew(Lease mine) {
@@ -470,6 +593,7 @@ public final class DefaultActiveMember implements ActiveMember {
       stepDown(late);
       return 0;
     }
+    settleWaiters();
     return opts.heartbeat().toNanos();
   }
 
@@ -509,6 +633,7 @@ public final class DefaultActiveMember implements ActiveMember {
         .addKeyValue("reason", reason)
         .log("stepped down to STANDBY");
     fire(Role.STANDBY, 0);
+    settleWaiters();
   }
 
   private long onStoreError(String op, RuntimeException e) {
@@ -582,8 +707,6 @@ public final class DefaultActiveMember implements ActiveMember {
       }
       toRelease = held;
       held = null;
-      w = watch;
-      watch = null;
     }
     if (wasActive) {
       fire(Role.STANDBY, 0);
@@ -603,13 +726,49 @@ public final class DefaultActiveMember implements ActiveMember {
     if (toRelease != null) {
       releaseQuietly(toRelease);
     }
+    awaitHeldCalls();
+    synchronized (lock) {
+      finished = true;
+      w = watch;
+      watch = null;
+    }
+    settleWaiters();
     if (w != null) {
       closeQuietly(w);
     }
+    registry.remove(roleGauge);
     if (ownsScheduler) {
       scheduler.shutdownNow();
     }
     log.atInfo().addKeyValue("group", group).addKeyValue("member", id).log("member closed");
+  }
+
+  /**
+   * Waits until the calls held through the handover are answered: the watch reports the successor
+   * and {@link #settleWaiters} completes them, or their own waits run out. Real time, like the
+   * drain.
+   */
+  private void awaitHeldCalls() {
+    synchronized (lock) {
+      long longest = 0;
+      long now = ticker.nanos();
+      for (Waiter wt : waiters) {
+        longest = Math.max(longest, wt.untilNanos - now);
+      }
+      long end = System.nanoTime() + longest;
+      while (!waiters.isEmpty()) {
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(lock, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
   }
 
   private void releaseQuietly(Lease lease) {
