@@ -736,7 +736,11 @@ public final class DefaultActiveMember implements ActiveMember {
     if (w != null) {
       closeQuietly(w);
     }
-    registry.remove(roleGauge);
+    // Only this incarnation's gauge: a successor under the same id may have replaced it.
+    if (registry.find(roleGauge.getId().getName()).tags(roleGauge.getId().getTags()).gauge()
+        == roleGauge) {
+      registry.remove(roleGauge);
+    }
     if (ownsScheduler) {
       scheduler.shutdownNow();
     }

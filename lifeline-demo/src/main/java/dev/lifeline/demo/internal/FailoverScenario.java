@@ -13,6 +13,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,6 +61,7 @@ final class FailoverScenario {
         AtomicLong calls = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicLong overlaps = new AtomicLong();
+        Queue<String> failures = new ConcurrentLinkedQueue<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < CALLERS; i++) {
           int caller = i;
@@ -78,7 +81,9 @@ final class FailoverScenario {
                                         .build());
                         last.set(new Served(System.nanoTime(), r.getProcessedBy()));
                       } catch (RuntimeException e) {
-                        failed.incrementAndGet();
+                        if (failed.incrementAndGet() <= 5) {
+                          failures.add(String.valueOf(e.getMessage()));
+                        }
                       }
                       calls.incrementAndGet();
                       pause(5);
@@ -135,6 +140,7 @@ final class FailoverScenario {
         report.figure("graceful_p99_ms", ms(graceful, 99));
         report.count("failed_calls", failed.get());
         report.count("overlapping_active_windows", overlaps.get());
+        failures.forEach(f -> report.note("failed call: " + f));
         if (lost > 0) {
           report.note(lost + " failover(s) did not complete within 15 s");
         }
