@@ -152,16 +152,15 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
   }
 
   /**
-   * The preferred member's authority; with {@link Builder#target} and no member resolved yet, the
-   * authority the name resolver reports for the target.
+   * With {@link Builder#target}, the authority the name resolver reports for the target (as a grpc
+   * channel would); with static members, the preferred member's authority.
    */
   @Override
   public String authority() {
-    Channel preferred = router.preferredChannel();
-    if (preferred == null && resolved != null) {
+    if (resolved != null) {
       return resolved.authority();
     }
-    return preferred == null ? "" : preferred.authority();
+    return router.preferredChannel().authority();
   }
 
   /**
