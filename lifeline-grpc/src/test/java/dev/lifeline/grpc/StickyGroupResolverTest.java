@@ -24,6 +24,7 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -163,6 +164,19 @@ class StickyGroupResolverTest {
     sticky = builder().build();
     provider.resolver().push(at("a"), InetSocketAddress.createUnresolved("::1", 50051));
     assertThat(sticky.members()).containsExactly("a:1", "[::1]:50051");
+  }
+
+  @Test
+  void aHintSpellingAnIpv6LiteralDifferentlyStillNamesTheResolvedMember() throws Exception {
+    startMember("a", "[::1]:50051");
+    startMember("[0:0:0:0:0:0:0:1]", "OK");
+    sticky = builder().build();
+    FakeResolver r = provider.resolver();
+    // As the dns resolver reports it: the full form of the literal.
+    r.push(at("a"), new InetSocketAddress(InetAddress.getByName("::1"), 50051));
+    assertThat(sticky.members()).containsExactly("a:1", "[0:0:0:0:0:0:0:1]:50051");
+    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("[0:0:0:0:0:0:0:1]");
+    assertThat(r.refreshes.get()).as("the hint named a member: no refresh").isZero();
   }
 
   @Test

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,12 @@ public final class ResolvedMembers implements AutoCloseable {
   private final SynchronizationContext sync;
   private final NameResolver resolver;
   private final Object lock = new Object();
+
+  /** The least time between two refreshes asked for by leader hints. */
+  static final long MIN_REFRESH_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  private static final long NEVER = Long.MIN_VALUE;
+  private final AtomicLong lastRefreshNanos = new AtomicLong(NEVER);
 
   // Guarded by lock.
   private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
@@ -189,8 +196,19 @@ public final class ResolvedMembers implements AutoCloseable {
         });
   }
 
-  /** Asks the resolver to resolve again, e.g. when a leader hint names an unknown address. */
+  /**
+   * Asks the resolver to resolve again, e.g. when a leader hint names an unknown address; at most
+   * once per {@link #MIN_REFRESH_INTERVAL_NANOS}, since every waiting call may ask at once.
+   */
   public void refresh() {
+    long now = router.ticker.nanos();
+    long last = lastRefreshNanos.get();
+    if (last != NEVER && now - last < MIN_REFRESH_INTERVAL_NANOS) {
+      return;
+    }
+    if (!lastRefreshNanos.compareAndSet(last, now)) {
+      return;
+    }
     sync.execute(
         () -> {
           synchronized (lock) {

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -170,7 +173,54 @@ public final class StickyRouter {
 
   /** The member with this address, or null if it is not (or no longer) a member. */
   Member member(String address) {
-    return address == null ? null : state.byAddress().get(address);
+    if (address == null) {
+      return null;
+    }
+    State s = state;
+    Member m = s.byAddress().get(address);
+    if (m != null) {
+      return m;
+    }
+    // A hint may spell an IP literal differently from the resolver ("[::1]" vs "[0:0:...:1]").
+    String canonical = canonical(address);
+    if (canonical == null) {
+      return null;
+    }
+    for (Member candidate : s.members()) {
+      if (canonical.equals(canonical(candidate.address()))) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
+  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
+  /**
+   * The canonical {@code host:port} of an address whose host is an IP literal, or null for host
+   * names (which are never looked up here) and unparsable input.
+   */
+  static String canonical(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    if (colon <= 0 || colon == hostPort.length() - 1) {
+      return null;
+    }
+    String host = hostPort.substring(0, colon);
+    String port = hostPort.substring(colon + 1);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    boolean literal = host.indexOf(':') >= 0 || IPV4.matcher(host).matches();
+    if (!literal) {
+      return null;
+    }
+    try {
+      // A literal is parsed, never resolved.
+      String normal = InetAddress.getByName(host).getHostAddress();
+      return (normal.indexOf(':') >= 0 ? "[" + normal + "]" : normal) + ":" + port;
+    } catch (UnknownHostException e) {
+      return null;
+    }
   }
 
   /** The member calls go to first, or null while the group has no members. */
@@ -212,6 +262,8 @@ public final class StickyRouter {
         pref = newMembers.isEmpty() ? null : newMembers.get(0).address();
       }
       state = new State(List.copyOf(newMembers), Map.copyOf(by), pref, s.generation);
+      // Counts of members gone for good would otherwise pile up under address churn.
+      successCounts.keySet().retainAll(by.keySet());
     }
     wakeWaiters();
   }
