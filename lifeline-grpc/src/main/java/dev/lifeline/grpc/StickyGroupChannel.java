@@ -33,6 +33,10 @@ import java.util.random.RandomGenerator;
  * A {@link Channel} over the members of a single-active group that sends every call to the active
  * member and follows it when it moves.
  *
+ * <p>Members are either a static list ({@link Builder#member(String)}) or whatever a grpc name
+ * resolver reports for a target ({@link Builder#target(String)}); each member is named by the
+ * {@code host:port} address that leader hints carry.
+ *
  * <p>Routing rules, for unary calls:
  *
  * <ul>
@@ -41,16 +45,29 @@ import java.util.random.RandomGenerator;
  *       otherwise it goes to the next member after a jittered exponential backoff.
  *   <li>UNAVAILABLE without the marker (a dead or unreachable member) also moves on to the next
  *       member after the backoff: this is how a crashed active is survived.
+ *   <li>Dead members are skipped: when a delayed retry picks "the next member", it passes over
+ *       members that answered UNAVAILABLE without the marker in this call, unless every member did
+ *       (then it rotates through all). A dead mark lapses after 4 &times; {@code maxBackoff} (2 s
+ *       by default, longer than a default lease TTL) or as soon as any call of this channel
+ *       succeeds on that member, so a member that restarts and wins again is found.
+ *   <li>The member that last answered successfully is remembered (preferred), so steady-state calls
+ *       go straight to it. When a call succeeds on another member, every call of this channel
+ *       waiting out a backoff is woken and retries at once on the new preferred member (its
+ *       scheduled retry is cancelled). A call whose attempt fails goes straight to the preferred
+ *       member if that changed since the call last tried it (it may have been a standby then). A
+ *       delayed retry picks its member when it fires, not when it was scheduled.
  *   <li>Any other status, and success, is handed to the caller unchanged; a retry interceptor
  *       layered outside this channel handles other failures with its own policy.
  *   <li>A call with a deadline keeps failing over until the deadline leaves no room for the next
  *       backoff ({@link Builder#retryUntilDeadline}); a call without one stops after {@link
  *       Builder#maxRetries} delayed retries.
- *   <li>The member that last answered successfully is remembered, so steady-state calls go straight
- *       to it.
+ *   <li>With a {@link Builder#target}, a call made while no member is known waits for the first
+ *       members until its deadline; without a deadline it fails at once with UNAVAILABLE. A leader
+ *       hint naming an address that is not a member makes the resolver resolve again.
  * </ul>
  *
- * <p>Streaming calls are not retried: they go to the remembered active member as they are.
+ * <p>Streaming calls are not retried: they go to the remembered active member as they are (and fail
+ * with UNAVAILABLE while no member is known).
  *
  * <p>Metrics (Micrometer, tag {@code group}): {@code lifeline.sticky.not_active} (NOT_ACTIVE
  * answers), {@code lifeline.sticky.unavailable}, {@code lifeline.sticky.calls} (tag {@code
@@ -59,8 +76,8 @@ import java.util.random.RandomGenerator;
  * or UNAVAILABLE to its success). With {@link Builder#traceRouting(boolean)} every routing decision
  * is logged at INFO.
  *
- * <p>Thread-safe. {@link #close()} shuts down the channels this object created (never channels
- * handed in) and its own scheduler.
+ * <p>Thread-safe. {@link #close()} fails calls still waiting, stops the name resolver and shuts
+ * down the channels this object created (never channels handed in) and its own scheduler.
  */
 public final class StickyGroupChannel extends Channel implements AutoCloseable {
 

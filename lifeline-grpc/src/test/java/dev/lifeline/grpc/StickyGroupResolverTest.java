@@ -20,6 +20,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
@@ -337,6 +338,68 @@ class StickyGroupResolverTest {
                     .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("target: fake://orders (rejected by the 'fake' resolver)");
+  }
+
+  @Test
+  void overNettyACrashedActiveIsSkippedAndTheNewActiveIsFoundThroughResolvedAddresses()
+      throws Exception {
+    // Real sockets and the default channel factory: members are 127.0.0.1:port, as hints name them.
+    List<Server> netty = new ArrayList<>();
+    String[] activeAddress = new String[1];
+    for (String name : List.of("a", "b", "c")) {
+      hits.put(name, new AtomicInteger());
+      ServerServiceDefinition def =
+          ServerServiceDefinition.builder("t.R")
+              .addMethod(
+                  METHOD,
+                  ServerCalls.asyncUnaryCall(
+                      (req, obs) -> {
+                        hits.get(name).incrementAndGet();
+                        if (name.equals("c")) {
+                          obs.onNext(name);
+                          obs.onCompleted();
+                        } else {
+                          obs.onError(NotActive.exception(name, "orders", "c", activeAddress[0]));
+                        }
+                      }))
+              .build();
+      Server srv =
+          NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+              .addService(def)
+              .build()
+              .start();
+      netty.add(srv);
+      servers.add(srv);
+    }
+    InetSocketAddress[] addresses =
+        netty.stream()
+            .map(srv -> (InetSocketAddress) srv.getListenSockets().get(0))
+            .toArray(InetSocketAddress[]::new);
+    activeAddress[0] = "127.0.0.1:" + addresses[2].getPort();
+    sticky =
+        StickyGroupChannel.builder("orders")
+            .target(TARGET)
+            .nameResolverRegistry(registry)
+            .initialBackoff(Duration.ofMillis(20))
+            .maxBackoff(Duration.ofMillis(50))
+            .build();
+    provider.resolver().push(addresses);
+    assertThat(sticky.members())
+        .containsExactly(
+            "127.0.0.1:" + addresses[0].getPort(),
+            "127.0.0.1:" + addresses[1].getPort(),
+            activeAddress[0]);
+    // a is preferred first and crashes; b points at c.
+    netty.get(0).shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    for (int i = 0; i < 5; i++) {
+      assertThat(
+              call(CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS))
+                  .get(10, TimeUnit.SECONDS))
+          .isEqualTo("c");
+    }
+    assertThat(sticky.preferredMember()).isEqualTo(activeAddress[0]);
+    assertThat(hits.get("c").get()).isEqualTo(5);
+    assertThat(hits.get("b").get()).as("only the first call needed b's hint").isEqualTo(1);
   }
 
   @Test
