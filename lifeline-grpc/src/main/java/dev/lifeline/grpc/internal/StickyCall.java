@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -272,6 +273,7 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     StickyRouter.Member next = null;
     long delay = 0;
     boolean giveUp = false;
+    boolean waiting = false;
     String decision;
     synchronized (this) {
       if (firstFailureNanos < 0) {
@@ -327,15 +329,20 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       }
       if (!giveUp && next == null && !cancelled && !closed) {
         // The target is picked when the retry fires (or the call is woken), not now.
-        Object token = new Object();
-        waitToken = token;
         waitKind = Wait.BACKOFF;
         waitFrom = address;
         waitGeneration = generation;
-        router.addWaiter(this);
-        pendingRetry =
-            router.scheduler.schedule(() -> retryFired(token), delay, TimeUnit.NANOSECONDS);
+        waiting = registerWait(delay);
+        if (!waiting) {
+          giveUp = true;
+          decision = "give up: " + CLOSED;
+        }
       }
+    }
+    if (waiting && router.isClosed()) {
+      // close() may have run between the check above and the registration.
+      routerClosed();
+      return;
     }
     if (hintAddress.isPresent() && hinted == null) {
       router.unknownHint(hintAddress.get());
@@ -346,6 +353,24 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       finish(status, trailers, respHeaders, resp);
     } else if (next != null) {
       startAttempt(next);
+    }
+  }
+
+  /**
+   * Guarded by this. Registers a wait with the router and schedules its end after {@code
+   * delayNanos}; false (nothing registered) if the scheduler refuses, i.e. the channel is closing.
+   */
+  private boolean registerWait(long delayNanos) {
+    Object token = new Object();
+    waitToken = token;
+    router.addWaiter(this);
+    try {
+      pendingRetry =
+          router.scheduler.schedule(() -> retryFired(token), delayNanos, TimeUnit.NANOSECONDS);
+      return true;
+    } catch (RejectedExecutionException e) {
+      clearWait();
+      return false;
     }
   }
 
@@ -435,12 +460,10 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
               Status.DEADLINE_EXCEEDED.withDescription(
                   "deadline exceeded waiting for members: " + router.noMembersDescription());
         } else {
-          Object token = new Object();
-          waitToken = token;
           waitKind = Wait.MEMBERS;
-          router.addWaiter(this);
-          pendingRetry =
-              router.scheduler.schedule(() -> retryFired(token), remaining, TimeUnit.NANOSECONDS);
+          if (!registerWait(remaining)) {
+            fail = Status.UNAVAILABLE.withDescription(CLOSED);
+          }
         }
       }
     }
@@ -448,6 +471,10 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     if (fail != null) {
       router.onFailure(Math.max(0, attempts - 1));
       finish(fail, new Metadata(), null, null);
+      return;
+    }
+    if (router.isClosed()) {
+      routerClosed();
       return;
     }
     // Members may have arrived between the check and the registration.

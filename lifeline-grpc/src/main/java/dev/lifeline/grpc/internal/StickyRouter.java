@@ -286,11 +286,6 @@ public final class StickyRouter {
     waiters.remove(w);
   }
 
-  /** How many calls are waiting now (for tests and diagnostics). */
-  public int waitingCalls() {
-    return waiters.size();
-  }
-
   private void wakeWaiters() {
     for (Waiter w : waiters) {
       w.routerChanged();
