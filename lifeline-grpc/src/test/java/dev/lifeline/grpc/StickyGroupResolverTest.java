@@ -249,9 +249,9 @@ class StickyGroupResolverTest {
   @Test
   void aCallWaitingForMembersFailsAtItsDeadline() throws Exception {
     sticky = builder().build();
-    ListenableFuture<String> f = call(CallOptions.DEFAULT.withDeadlineAfter(2, TimeUnit.SECONDS));
+    ListenableFuture<String> f = call(CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
     await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
-    clock.forward(Duration.ofSeconds(3));
+    clock.forward(Duration.ofSeconds(31));
     assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS))
         .cause()
         .isInstanceOf(StatusRuntimeException.class)
@@ -270,6 +270,19 @@ class StickyGroupResolverTest {
         .hasMessage(
             "UNAVAILABLE: no members resolved for target fake:///orders (last resolution error:"
                 + " UNAVAILABLE dns down)");
+  }
+
+  @Test
+  void aStreamingCallWhileNoMemberIsKnownFailsWithUnavailable() {
+    sticky = builder().build();
+    MethodDescriptor<String, String> stream =
+        METHOD.toBuilder().setType(MethodDescriptor.MethodType.SERVER_STREAMING).build();
+    java.util.Iterator<String> it =
+        ClientCalls.blockingServerStreamingCall(
+            sticky, stream, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), "req");
+    assertThatThrownBy(it::hasNext)
+        .isInstanceOf(StatusRuntimeException.class)
+        .hasMessage("UNAVAILABLE: no members resolved for target fake:///orders");
   }
 
   @Test
