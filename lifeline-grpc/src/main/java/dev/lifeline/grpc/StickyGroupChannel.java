@@ -1,6 +1,7 @@
 package dev.lifeline.grpc;
 
 import dev.lifeline.core.Ticker;
+import dev.lifeline.grpc.internal.ResolvedMembers;
 import dev.lifeline.grpc.internal.StickyCall;
 import dev.lifeline.grpc.internal.StickyRouter;
 import io.grpc.CallOptions;
@@ -9,7 +10,10 @@ import io.grpc.ClientCall;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.NameResolverRegistry;
+import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
@@ -29,6 +33,10 @@ import java.util.random.RandomGenerator;
  * A {@link Channel} over the members of a single-active group that sends every call to the active
  * member and follows it when it moves.
  *
+ * <p>Members are either a static list ({@link Builder#member(String)}) or whatever a grpc name
+ * resolver reports for a target ({@link Builder#target(String)}); each member is named by the
+ * {@code host:port} address that leader hints carry.
+ *
  * <p>Routing rules, for unary calls:
  *
  * <ul>
@@ -37,16 +45,29 @@ import java.util.random.RandomGenerator;
  *       otherwise it goes to the next member after a jittered exponential backoff.
  *   <li>UNAVAILABLE without the marker (a dead or unreachable member) also moves on to the next
  *       member after the backoff: this is how a crashed active is survived.
+ *   <li>Dead members are skipped: when a delayed retry picks "the next member", it passes over
+ *       members that answered UNAVAILABLE without the marker in this call, unless every member did
+ *       (then it rotates through all). A dead mark lapses after 4 &times; {@code maxBackoff} (2 s
+ *       by default, longer than a default lease TTL) or as soon as any call of this channel
+ *       succeeds on that member, so a member that restarts and wins again is found.
+ *   <li>The member that last answered successfully is remembered (preferred), so steady-state calls
+ *       go straight to it. When a call succeeds on another member, every call of this channel
+ *       waiting out a backoff is woken and retries at once on the new preferred member (its
+ *       scheduled retry is cancelled). A call whose attempt fails goes straight to the preferred
+ *       member if that changed since the call last tried it (it may have been a standby then). A
+ *       delayed retry picks its member when it fires, not when it was scheduled.
  *   <li>Any other status, and success, is handed to the caller unchanged; a retry interceptor
  *       layered outside this channel handles other failures with its own policy.
  *   <li>A call with a deadline keeps failing over until the deadline leaves no room for the next
  *       backoff ({@link Builder#retryUntilDeadline}); a call without one stops after {@link
  *       Builder#maxRetries} delayed retries.
- *   <li>The member that last answered successfully is remembered, so steady-state calls go straight
- *       to it.
+ *   <li>With a {@link Builder#target}, a call made while no member is known waits for the first
+ *       members until its deadline; without a deadline it fails at once with UNAVAILABLE. A leader
+ *       hint naming an address that is not a member makes the resolver resolve again.
  * </ul>
  *
- * <p>Streaming calls are not retried: they go to the remembered active member as they are.
+ * <p>Streaming calls are not retried: they go to the remembered active member as they are (and fail
+ * with UNAVAILABLE while no member is known).
  *
  * <p>Metrics (Micrometer, tag {@code group}): {@code lifeline.sticky.not_active} (NOT_ACTIVE
  * answers), {@code lifeline.sticky.unavailable}, {@code lifeline.sticky.calls} (tag {@code
@@ -55,14 +76,15 @@ import java.util.random.RandomGenerator;
  * or UNAVAILABLE to its success). With {@link Builder#traceRouting(boolean)} every routing decision
  * is logged at INFO.
  *
- * <p>Thread-safe. {@link #close()} shuts down the channels this object created (never channels
- * handed in) and its own scheduler.
+ * <p>Thread-safe. {@link #close()} fails calls still waiting, stops the name resolver and shuts
+ * down the channels this object created (never channels handed in) and its own scheduler.
  */
 public final class StickyGroupChannel extends Channel implements AutoCloseable {
 
   private final StickyRouter router;
   private final List<ManagedChannel> owned;
   private final ScheduledExecutorService ownedScheduler;
+  private final ResolvedMembers resolved;
 
   private StickyGroupChannel(Builder b) {
     List<ManagedChannel> created = new ArrayList<>();
@@ -105,6 +127,23 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
             sched,
             b.registry,
             b.traceRouting);
+    if (b.target == null) {
+      this.resolved = null;
+    } else {
+      ResolvedMembers r;
+      try {
+        r =
+            ResolvedMembers.create(
+                b.group, b.target, b.resolverRegistry, b.channelFactory, sched, router);
+      } catch (IllegalArgumentException e) {
+        if (ownedScheduler != null) {
+          ownedScheduler.shutdownNow();
+        }
+        throw e;
+      }
+      this.resolved = r;
+      r.start();
+    }
   }
 
   /**
@@ -120,19 +159,41 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
   public <ReqT, RespT> ClientCall<ReqT, RespT> newCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions) {
     if (method.getType() != MethodDescriptor.MethodType.UNARY) {
-      return router.preferredChannel().newCall(method, callOptions);
+      Channel preferred = router.preferredChannel();
+      if (preferred == null) {
+        return new FailedCall<>(Status.UNAVAILABLE.withDescription(router.noMembersDescription()));
+      }
+      return preferred.newCall(method, callOptions);
     }
     return new StickyCall<>(router, method, callOptions);
   }
 
+  /**
+   * With {@link Builder#target}, the authority the name resolver reports for the target (as a grpc
+   * channel would); with static members, the preferred member's authority.
+   */
   @Override
   public String authority() {
+    if (resolved != null) {
+      return resolved.authority();
+    }
     return router.preferredChannel().authority();
   }
 
-  /** The address of the member calls currently go to first. */
+  /**
+   * The address of the member calls currently go to first; {@code null} only while a channel built
+   * with {@link Builder#target} has not resolved any member yet.
+   */
   public String preferredMember() {
     return router.preferredAddress();
+  }
+
+  /**
+   * The current members' addresses, in routing order: the static list, or what the name resolver
+   * reported last. Thread-safe; a snapshot.
+   */
+  public List<String> members() {
+    return router.memberAddresses();
   }
 
   /** How long the last failover took, as seen by a call (first failure to success), if any. */
@@ -140,9 +201,16 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
     return router.lastFailover();
   }
 
-  /** Shuts down the member channels this object created and its own scheduler. Idempotent. */
+  /**
+   * Fails calls still waiting (for a backoff or for members) with UNAVAILABLE, stops the name
+   * resolver, shuts down the member channels this object created and its own scheduler. Idempotent.
+   */
   @Override
   public void close() {
+    router.close();
+    if (resolved != null) {
+      resolved.close();
+    }
     for (ManagedChannel c : owned) {
       c.shutdownNow();
     }
@@ -157,6 +225,32 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
     if (ownedScheduler != null) {
       ownedScheduler.shutdownNow();
     }
+  }
+
+  /** A streaming call made while no member is known: fails on start. */
+  private static final class FailedCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
+    private final Status status;
+
+    FailedCall(Status status) {
+      this.status = status;
+    }
+
+    @Override
+    public void start(Listener<RespT> listener, Metadata headers) {
+      listener.onClose(status, new Metadata());
+    }
+
+    @Override
+    public void request(int numMessages) {}
+
+    @Override
+    public void cancel(String message, Throwable cause) {}
+
+    @Override
+    public void halfClose() {}
+
+    @Override
+    public void sendMessage(ReqT message) {}
   }
 
   /** Mutable builder; not thread-safe. {@link #build()} makes an immutable channel. */
@@ -176,6 +270,8 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
     private ScheduledExecutorService scheduler;
     private MeterRegistry registry = new CompositeMeterRegistry();
     private boolean traceRouting;
+    private String target;
+    private NameResolverRegistry resolverRegistry;
 
     private Builder(String group) {
       Objects.requireNonNull(group, "group");
@@ -218,7 +314,51 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
       return this;
     }
 
-    /** Creates channels for members added by address. Default: plaintext, grpc defaults. */
+    /**
+     * Takes the members from a grpc name resolver instead of a static list: {@code
+     * dns:///orders.internal:50051}, a bare {@code orders.internal:50051} (the registry's default
+     * scheme, {@code dns}), or any scheme registered with the {@link #nameResolverRegistry}. Each
+     * resolved {@link java.net.InetSocketAddress} becomes a member named {@code host:port} (IPv6
+     * literals as {@code [addr]:port}), which is the form leader hints must carry to be followed;
+     * its channel comes from the {@link #channelFactory} and is owned by the group channel. A
+     * target without a port resolves to port 443, as grpc does.
+     *
+     * <p>Every resolution result replaces the members (a removed member's channel is shut down
+     * gracefully, so a call in flight there finishes). A resolution error, or an answer with no
+     * {@code host:port} address, is logged and keeps the current members. A leader hint naming an
+     * address that is not a member makes the resolver resolve again. Until the first members
+     * arrive, a call with a deadline waits for them (and fails with DEADLINE_EXCEEDED if none
+     * arrive in time); a call without a deadline fails at once with UNAVAILABLE "no members
+     * resolved for target ...".
+     *
+     * <p>Default: none; exactly one of {@code target} and {@link #member(String)} is used. The
+     * target is parsed by {@link #build()}.
+     *
+     * @throws IllegalArgumentException if the target is empty
+     */
+    public Builder target(String target) {
+      Objects.requireNonNull(target, "target");
+      if (target.isBlank()) {
+        throw new IllegalArgumentException(
+            "target: '" + target + "' (expected: scheme:///name or host:port)");
+      }
+      this.target = target;
+      return this;
+    }
+
+    /**
+     * Where {@link #target} looks up its name resolver. Default: {@link
+     * NameResolverRegistry#getDefaultRegistry()} (which knows {@code dns}).
+     */
+    public Builder nameResolverRegistry(NameResolverRegistry registry) {
+      this.resolverRegistry = Objects.requireNonNull(registry, "nameResolverRegistry");
+      return this;
+    }
+
+    /**
+     * Creates channels for members added by address or resolved from the {@link #target}; the group
+     * channel owns and closes them. Default: plaintext, grpc defaults.
+     */
     public Builder channelFactory(Function<String, ManagedChannel> factory) {
       this.channelFactory = Objects.requireNonNull(factory, "channelFactory");
       return this;
@@ -337,12 +477,30 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
     }
 
     /**
-     * Builds the channel, creating channels for members given by address.
+     * Builds the channel, creating channels for members given by address, or creating and starting
+     * the name resolver of the {@link #target}.
      *
-     * @throws IllegalStateException if no member was added, or maxBackoff is below initialBackoff
+     * @throws IllegalStateException if neither members nor a target were given, if both were, or if
+     *     maxBackoff is below initialBackoff
+     * @throws IllegalArgumentException if the target does not parse or no registered name resolver
+     *     accepts its scheme
      */
     public StickyGroupChannel build() {
-      if (members.isEmpty()) {
+      if (target != null && !members.isEmpty()) {
+        throw new IllegalStateException(
+            "target: "
+                + target
+                + " and members: "
+                + members.keySet()
+                + " (expected: either member(...) or target(...), not both, group "
+                + group
+                + ")");
+      }
+      if (target != null) {
+        if (resolverRegistry == null) {
+          resolverRegistry = NameResolverRegistry.getDefaultRegistry();
+        }
+      } else if (members.isEmpty()) {
         throw new IllegalStateException("members: none (expected: >= 1, group " + group + ")");
       }
       if (maxBackoff.compareTo(initialBackoff) < 0) {

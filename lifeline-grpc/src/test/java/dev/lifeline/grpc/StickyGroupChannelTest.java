@@ -18,12 +18,14 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -49,8 +51,14 @@ class StickyGroupChannelTest {
     OK,
     NOT_ACTIVE_NO_HINT,
     NOT_ACTIVE_HINT_C,
-    INVALID
+    INVALID,
+    /** Plain UNAVAILABLE without the marker: a crashed or unreachable member. */
+    DEAD,
+    /** Holds this request until the test answers it, then answers NOT_ACTIVE with a hint to c. */
+    HOLD_ONCE
   }
+
+  private final Map<String, StreamObserver<String>> held = new ConcurrentHashMap<>();
 
   private final Map<String, Mode> modes = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
@@ -93,6 +101,13 @@ class StickyGroupChannelTest {
                                 Status.INVALID_ARGUMENT
                                     .withDescription("bad")
                                     .asRuntimeException());
+                        case DEAD ->
+                            obs.onError(
+                                Status.UNAVAILABLE.withDescription("down").asRuntimeException());
+                        case HOLD_ONCE -> {
+                          modes.put(name, Mode.NOT_ACTIVE_HINT_C);
+                          held.put(name, obs);
+                        }
                       }
                     }))
             .build();
@@ -206,6 +221,173 @@ class StickyGroupChannelTest {
     assertThat(NotActive.isNotActive(e)).isTrue();
     assertThat(NotActive.hint(e.getTrailers()).activeAddress()).contains("10.0.0.1:50051");
     assertThat(NotActive.isNotActive(Status.UNAVAILABLE.asRuntimeException())).isFalse();
+  }
+
+  @Test
+  void aCallWaitingOutABackoffIsWokenWhenAnotherCallFindsTheNewActive() throws Exception {
+    startMember("a", Mode.NOT_ACTIVE_NO_HINT);
+    startMember("b", Mode.NOT_ACTIVE_NO_HINT);
+    startMember("c", Mode.NOT_ACTIVE_NO_HINT);
+    sticky = builder().build();
+    ListenableFuture<String> waiting = call(CallOptions.DEFAULT);
+    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    assertThat(waiting).isNotDone();
+
+    // c is elected; a now knows it. Another call finds c through a's hint.
+    modes.put("a", Mode.NOT_ACTIVE_HINT_C);
+    modes.put("c", Mode.OK);
+    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("c");
+
+    // Without time moving, the waiting call went straight to c.
+    assertThat(waiting.get(5, TimeUnit.SECONDS)).isEqualTo("c");
+    assertThat(hits.get("b").get()).as("the planned retry to b never ran").isZero();
+    assertThat(clock.pendingTasks()).as("its scheduled retry was cancelled").isZero();
+    clock.forward(Duration.ofSeconds(10));
+    assertThat(hits.get("c").get()).as("one attempt per call, no double start").isEqualTo(2);
+  }
+
+  @Test
+  void manyWaitingCallsAllRetryAtOnceWhenTheActiveIsFound() throws Exception {
+    startMember("a", Mode.NOT_ACTIVE_NO_HINT);
+    startMember("b", Mode.NOT_ACTIVE_NO_HINT);
+    startMember("c", Mode.NOT_ACTIVE_NO_HINT);
+    sticky = builder().build();
+    List<ListenableFuture<String>> waiting = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      waiting.add(call(CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.MINUTES)));
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 5);
+    modes.put("a", Mode.NOT_ACTIVE_HINT_C);
+    modes.put("c", Mode.OK);
+    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("c");
+    for (ListenableFuture<String> f : waiting) {
+      assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo("c");
+    }
+    assertThat(clock.pendingTasks()).isZero();
+    assertThat(hits.get("c").get()).isEqualTo(6);
+  }
+
+  @Test
+  void aCallGoesToTheRememberedActiveItTriedEarlierWhileThatWasAStandby() throws Exception {
+    // Before: a call went to the remembered member only if it had never tried it in this call,
+    // so a member that was a standby at the time and won the election later cost a full backoff.
+    startMember("a", Mode.NOT_ACTIVE_NO_HINT);
+    startMember("c", Mode.NOT_ACTIVE_NO_HINT);
+    StickyGroupChannel.Builder b =
+        StickyGroupChannel.builder("g")
+            .scheduler(clock.scheduler())
+            .ticker(clock)
+            .random(new java.util.SplittableRandom(1))
+            .meterRegistry(registry)
+            .member("a", channels.get(0))
+            .member("c", channels.get(1));
+    sticky = b.build();
+    ListenableFuture<String> x = call(CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.MINUTES));
+    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    clock.forward(Duration.ofMillis(130)); // retry to c, a standby then
+    assertThat(hits.get("c").get()).isEqualTo(1);
+    modes.put("a", Mode.HOLD_ONCE);
+    clock.forward(Duration.ofMillis(250)); // retry to a, which holds the request
+    assertThat(held).containsKey("a");
+
+    // Meanwhile c is elected and another call finds it: c becomes preferred.
+    modes.put("c", Mode.OK);
+    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("c");
+    assertThat(x).as("in an attempt, not waiting: nothing to wake").isNotDone();
+
+    held.get("a").onError(NotActive.exception("a", "g", null, null));
+    assertThat(x.get(5, TimeUnit.SECONDS)).as("no backoff: straight to c").isEqualTo("c");
+    assertThat(clock.pendingTasks()).isZero();
+  }
+
+  @Test
+  void rotationSkipsAMemberThatAnsweredUnavailableInThisCall() throws Exception {
+    // A crashed active would otherwise take every third retry during the lease-expiry window.
+    startMember("a", Mode.DEAD);
+    startMember("b", Mode.NOT_ACTIVE_NO_HINT);
+    startMember("c", Mode.NOT_ACTIVE_NO_HINT);
+    sticky = builder().maxRetries(5).build();
+    ListenableFuture<String> f = call(CallOptions.DEFAULT);
+    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    clock.forward(Duration.ofSeconds(10));
+    assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).cause().hasMessageContaining("NOT_ACTIVE");
+    assertThat(hits.get("a").get()).as("a only once, at the start").isEqualTo(1);
+    assertThat(hits.get("b").get()).isEqualTo(3);
+    assertThat(hits.get("c").get()).isEqualTo(2);
+  }
+
+  @Test
+  void whenEveryMemberIsDeadRotationVisitsThemAllInTurn() throws Exception {
+    startMember("a", Mode.DEAD);
+    startMember("b", Mode.DEAD);
+    startMember("c", Mode.DEAD);
+    sticky = builder().maxRetries(5).build();
+    ListenableFuture<String> f = call(CallOptions.DEFAULT);
+    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    clock.forward(Duration.ofSeconds(10));
+    assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).cause().hasMessageContaining("down");
+    assertThat(List.of(hits.get("a").get(), hits.get("b").get(), hits.get("c").get()))
+        .containsExactly(2, 2, 2);
+  }
+
+  @Test
+  void aDeadMemberThatComesBackAsActiveIsFoundByTheSameCall() throws Exception {
+    startMember("a", Mode.DEAD);
+    startMember("b", Mode.NOT_ACTIVE_NO_HINT);
+    startMember("c", Mode.NOT_ACTIVE_NO_HINT);
+    sticky = builder().build();
+    ListenableFuture<String> f = call(CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.MINUTES));
+    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    modes.put("a", Mode.OK); // a restarts and wins again; b and c still know nobody
+    clock.forward(Duration.ofSeconds(4)); // the dead mark lasts 4 x maxBackoff = 2 s
+    assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo("a");
+  }
+
+  @Test
+  void cancellingACallWaitingOutABackoffClosesItAtOnce() throws Exception {
+    // Before: cancel() during a backoff went to the already-closed attempt, so the caller's
+    // listener never heard back.
+    startMember("a", Mode.NOT_ACTIVE_NO_HINT);
+    startMember("b", Mode.OK);
+    sticky = builder().build();
+    List<Status> closes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.grpc.ClientCall<String, String> c = sticky.newCall(METHOD, CallOptions.DEFAULT);
+    c.start(
+        new io.grpc.ClientCall.Listener<>() {
+          @Override
+          public void onClose(Status status, io.grpc.Metadata trailers) {
+            closes.add(status);
+          }
+        },
+        new io.grpc.Metadata());
+    c.request(1);
+    c.sendMessage("req");
+    c.halfClose();
+    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    c.cancel("caller gave up", null);
+    assertThat(closes)
+        .singleElement()
+        .satisfies(s -> assertThat(s.getCode()).isEqualTo(Status.Code.CANCELLED));
+    assertThat(clock.pendingTasks()).isZero();
+    clock.forward(Duration.ofSeconds(1));
+    assertThat(hits.get("b").get()).isZero();
+    assertThat(closes).hasSize(1);
+  }
+
+  @Test
+  void closeFailsCallsStillWaitingOutABackoff() throws Exception {
+    startMember("a", Mode.NOT_ACTIVE_NO_HINT);
+    startMember("b", Mode.OK);
+    sticky = builder().build();
+    ListenableFuture<String> f = call(CallOptions.DEFAULT);
+    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    sticky.close();
+    assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(StatusRuntimeException.class)
+        .hasMessage("UNAVAILABLE: sticky group channel closed");
+    assertThat(hits.get("b").get()).isZero();
+    assertThat(String.valueOf(sticky.members()).toLowerCase(Locale.ROOT)).contains("a", "b");
   }
 
   private void startMemberQuietly(String name, Mode mode) {

@@ -8,17 +8,40 @@ import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One unary call through a sticky group channel: buffers the request, runs attempts against members
  * and hands the caller only the final outcome.
  *
- * <p>Thread-safe: the caller's methods and attempt callbacks synchronize on {@code this}; attempts
- * never overlap, so the caller's listener sees one ordered sequence of callbacks.
+ * <p>While it waits out a backoff (or waits for a name resolver's first members) the call is
+ * registered with the router, which wakes it when another call finds a new active member: the wait
+ * is cancelled and the next attempt goes to that member at once. The scheduled retry and the
+ * wake-up race for one token, so exactly one of them starts the attempt.
+ *
+ * <p>Thread-safe: the caller's methods, attempt callbacks, the scheduled retry and wake-ups
+ * synchronize on {@code this}; attempts never overlap, so the caller's listener sees one ordered
+ * sequence of callbacks.
  */
-public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
+public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
+    implements StickyRouter.Waiter {
+
+  /** What a registered call is waiting for. */
+  private enum Wait {
+    BACKOFF,
+    MEMBERS
+  }
+
+  /** When a member answered UNAVAILABLE, and its success count then (see isDead). */
+  private record DeadMark(long atNanos, long successes) {}
+
+  private static final String CLOSED = "sticky group channel closed";
 
   private final StickyRouter router;
   private final MethodDescriptor<ReqT, RespT> method;
@@ -34,14 +57,24 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private boolean closed;
   private ClientCall<ReqT, RespT> current;
   private Future<?> pendingRetry;
+  // Identity of the current wait; whoever clears it (timer, wake-up, cancel) owns what follows.
+  private Object waitToken;
+  private Wait waitKind;
+  private String waitFrom;
+  private long waitGeneration;
   private int attempts;
   private int delayedRetries;
   private boolean lastWasHintHop;
   private long firstFailureNanos = -1;
-  private final java.util.BitSet triedMembers = new java.util.BitSet();
-  // Members whose hints must not be followed at once: they answered UNAVAILABLE (dead), NOT_ACTIVE
-  // without a hint (stepping down, knows nobody), or NOT_ACTIVE right after a hint sent us there.
-  private final java.util.BitSet staleMembers = new java.util.BitSet();
+  // The router generation when this call last started an attempt on each member: the preferred
+  // member is worth a free hop only if it changed since this call last tried it.
+  private final Map<String, Long> triedAtGeneration = new HashMap<>();
+  // Members that answered UNAVAILABLE without the marker in this call: rotation skips them.
+  private final Map<String, DeadMark> dead = new HashMap<>();
+  // Members whose hints must not be followed at once (value: their success count when marked):
+  // they answered UNAVAILABLE (dead), NOT_ACTIVE without a hint (stepping down, knows nobody), or
+  // NOT_ACTIVE right after a hop sent us there.
+  private final Map<String, Long> stale = new HashMap<>();
 
   /** Creates a call; nothing happens until {@link #halfClose()}. */
   public StickyCall(
@@ -81,15 +114,21 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
   @Override
   public void halfClose() {
-    int first;
+    StickyRouter.Member first;
     synchronized (this) {
       if (halfClosed || cancelled) {
         return;
       }
       halfClosed = true;
-      first = router.preferredIndex();
+      first = router.preferredMember();
     }
-    startAttempt(first);
+    if (router.isClosed()) {
+      finish(Status.UNAVAILABLE.withDescription(CLOSED), new Metadata(), null, null);
+    } else if (first == null) {
+      waitForMembers();
+    } else {
+      startAttempt(first);
+    }
   }
 
   @Override
@@ -101,13 +140,13 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       }
       cancelled = true;
       c = current;
-      if (pendingRetry != null) {
-        pendingRetry.cancel(false);
-      }
+      clearWait();
     }
     if (c != null) {
       c.cancel(msg, cause);
     } else {
+      // Between attempts (or before the first): nothing in flight will report the end.
+      router.onFailure(Math.max(0, attempts - 1));
       finish(Status.CANCELLED.withDescription(msg).withCause(cause), new Metadata(), null, null);
     }
   }
@@ -117,14 +156,24 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     return true;
   }
 
-  private void startAttempt(int index) {
-    StickyRouter.Member m = router.member(index);
+  /** Guarded by this. Ends the current wait, if any: no timer and no wake-up will act on it. */
+  private void clearWait() {
+    if (pendingRetry != null) {
+      pendingRetry.cancel(false);
+      pendingRetry = null;
+    }
+    if (waitToken != null) {
+      waitToken = null;
+      router.removeWaiter(this);
+    }
+  }
+
+  private void startAttempt(StickyRouter.Member m) {
     ClientCall<ReqT, RespT> call = m.channel().newCall(method, callOptions);
     ReqT msg;
     Metadata h = new Metadata();
     int attempt;
     synchronized (this) {
-      pendingRetry = null;
       if (cancelled || closed) {
         return;
       }
@@ -132,9 +181,10 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       attempt = ++attempts;
       msg = message;
       h.merge(headers);
+      triedAtGeneration.put(m.address(), router.generation());
     }
     router.trace("attempt", m.address(), "-", 0, attempt);
-    call.start(new AttemptListener(index, attempt), h);
+    call.start(new AttemptListener(m.address(), attempt), h);
     call.request(2);
     if (msg != null) {
       call.sendMessage(msg);
@@ -149,6 +199,7 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         return;
       }
       closed = true;
+      clearWait();
       l = listener;
     }
     if (respHeaders != null) {
@@ -160,15 +211,41 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     l.onClose(status, trailers);
   }
 
+  /** Guarded by this. */
+  private boolean isStale(String address) {
+    Long mark = stale.get(address);
+    // A success on that member (seen by any call) since it was marked makes it fresh again.
+    return mark != null && router.successesOf(address) <= mark;
+  }
+
+  /** Guarded by this. */
+  private boolean isDead(String address) {
+    DeadMark mark = dead.get(address);
+    if (mark == null) {
+      return false;
+    }
+    if (router.successesOf(address) > mark.successes()) {
+      return false;
+    }
+    return router.ticker.nanos() - mark.atNanos() < router.deadMemberNanos;
+  }
+
   private void onAttemptClosed(
-      int index, int attempt, Status status, Metadata trailers, Metadata respHeaders, RespT resp) {
-    String address = router.member(index).address();
+      String address,
+      int attempt,
+      Status status,
+      Metadata trailers,
+      Metadata respHeaders,
+      RespT resp) {
+    synchronized (this) {
+      current = null;
+    }
     if (status.isOk()) {
       long first;
       synchronized (this) {
         first = firstFailureNanos;
       }
-      router.onSuccess(index, attempt - 1, first);
+      router.onSuccess(address, attempt - 1, first);
       router.trace("success", address, "OK", 0, attempt);
       finish(status, trailers, respHeaders, resp);
       return;
@@ -190,81 +267,265 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     } else {
       router.unavailable.increment();
     }
-    int next;
-    long delay;
+    Optional<String> hintAddress =
+        notActive ? NotActive.hint(trailers).activeAddress() : Optional.empty();
+    StickyRouter.Member hinted = hintAddress.map(router::member).orElse(null);
+    StickyRouter.Member next = null;
+    long delay = 0;
+    boolean giveUp = false;
+    boolean waiting = false;
     String decision;
     synchronized (this) {
       if (firstFailureNanos < 0) {
         firstFailureNanos = router.ticker.nanos();
       }
-      triedMembers.set(index);
-      int hinted =
-          notActive ? NotActive.hint(trailers).activeAddress().map(router::indexOf).orElse(-1) : -1;
-      if (unavailable || hinted < 0 || lastWasHintHop) {
-        staleMembers.set(index);
+      long successes = router.successesOf(address);
+      if (unavailable) {
+        dead.put(address, new DeadMark(router.ticker.nanos(), successes));
+      } else {
+        dead.remove(address);
       }
-      int remembered = router.preferredIndex();
+      if (unavailable || hinted == null || lastWasHintHop) {
+        stale.put(address, successes);
+      }
+      StickyRouter.Member remembered = router.preferredMember();
+      long generation = router.generation();
       // A hint naming a stale member (a crashed active whose lease has not expired yet, or one
       // that just stepped down) would only ping-pong: that case waits for the backoff instead.
-      if (hinted >= 0 && hinted != index && !lastWasHintHop && !staleMembers.get(hinted)) {
+      if (hinted != null
+          && !hinted.address().equals(address)
+          && !lastWasHintHop
+          && !isStale(hinted.address())) {
         next = hinted;
-        delay = 0;
         lastWasHintHop = true;
         decision = "follow leader hint";
-      } else if (remembered != index && !lastWasHintHop && !triedMembers.get(remembered)) {
-        // Another call already found the active member meanwhile.
+      } else if (remembered != null
+          && !remembered.address().equals(address)
+          && preferredChangedSinceTried(remembered.address(), generation)) {
+        // Another call found the active member since this call last tried it (it may have been a
+        // standby then).
         next = remembered;
-        delay = 0;
         lastWasHintHop = true;
         decision = "go to remembered active";
       } else {
         boolean mayRetry =
             (deadline != null && router.retryUntilDeadline) || delayedRetries < router.maxRetries;
         if (!mayRetry) {
-          next = -1;
-          delay = 0;
+          giveUp = true;
           decision = "give up: retries exhausted";
         } else {
-          next = (index + 1) % router.size();
           delay = router.backoffNanos(delayedRetries++);
           lastWasHintHop = false;
           decision = "next member after backoff";
         }
       }
-      if (next >= 0 && deadline != null && deadline.timeRemaining(TimeUnit.NANOSECONDS) <= delay) {
-        next = -1;
+      if (!giveUp && deadline != null && deadline.timeRemaining(TimeUnit.NANOSECONDS) <= delay) {
+        giveUp = true;
         decision = "give up: deadline leaves no room";
       }
+      if (!giveUp && router.isClosed()) {
+        giveUp = true;
+        decision = "give up: " + CLOSED;
+      }
+      if (!giveUp && next == null && !cancelled && !closed) {
+        // The target is picked when the retry fires (or the call is woken), not now.
+        waitKind = Wait.BACKOFF;
+        waitFrom = address;
+        waitGeneration = generation;
+        waiting = registerWait(delay);
+        if (!waiting) {
+          giveUp = true;
+          decision = "give up: " + CLOSED;
+        }
+      }
+    }
+    if (waiting && router.isClosed()) {
+      // close() may have run between the check above and the registration.
+      routerClosed();
+      return;
+    }
+    if (hintAddress.isPresent() && hinted == null) {
+      router.unknownHint(hintAddress.get());
     }
     router.trace(decision, address, notActive ? "NOT_ACTIVE" : "UNAVAILABLE", delay, attempt);
-    if (next < 0) {
+    if (giveUp) {
       router.onFailure(attempt - 1);
       finish(status, trailers, respHeaders, resp);
-      return;
-    }
-    if (delay == 0) {
+    } else if (next != null) {
       startAttempt(next);
-      return;
-    }
-    final int target = next;
-    synchronized (this) {
-      if (cancelled) {
-        return;
-      }
-      pendingRetry =
-          router.scheduler.schedule(() -> startAttempt(target), delay, TimeUnit.NANOSECONDS);
     }
   }
 
+  /**
+   * Guarded by this. Registers a wait with the router and schedules its end after {@code
+   * delayNanos}; false (nothing registered) if the scheduler refuses, i.e. the channel is closing.
+   */
+  private boolean registerWait(long delayNanos) {
+    Object token = new Object();
+    waitToken = token;
+    router.addWaiter(this);
+    try {
+      pendingRetry =
+          router.scheduler.schedule(() -> retryFired(token), delayNanos, TimeUnit.NANOSECONDS);
+      return true;
+    } catch (RejectedExecutionException e) {
+      clearWait();
+      return false;
+    }
+  }
+
+  /** Guarded by this. */
+  private boolean preferredChangedSinceTried(String preferred, long generation) {
+    Long tried = triedAtGeneration.get(preferred);
+    return tried == null || tried < generation;
+  }
+
+  /** The scheduled end of a wait: a backoff is over, or the deadline passed waiting for members. */
+  private void retryFired(Object token) {
+    StickyRouter.Member target;
+    Wait kind;
+    synchronized (this) {
+      if (waitToken != token || cancelled || closed) {
+        return;
+      }
+      kind = waitKind;
+      pendingRetry = null;
+      clearWait();
+      target = kind == Wait.BACKOFF ? delayedTarget() : null;
+    }
+    if (kind == Wait.MEMBERS) {
+      router.onFailure(Math.max(0, attempts - 1));
+      finish(
+          Status.DEADLINE_EXCEEDED.withDescription(
+              "deadline exceeded waiting for members: " + router.noMembersDescription()),
+          new Metadata(),
+          null,
+          null);
+    } else if (target == null) {
+      waitForMembers();
+    } else {
+      startAttempt(target);
+    }
+  }
+
+  /**
+   * Guarded by this. The member a delayed retry goes to, chosen when it fires: the preferred member
+   * if another call moved it meanwhile; otherwise the next member after the last one tried,
+   * skipping members that answered UNAVAILABLE in this call unless all did. Null if there are no
+   * members.
+   */
+  private StickyRouter.Member delayedTarget() {
+    StickyRouter.Member preferred = router.preferredMember();
+    if (preferred != null && router.generation() != waitGeneration) {
+      router.trace("retry goes to the active found meanwhile", preferred.address(), "-", 0, 0);
+      return preferred;
+    }
+    List<StickyRouter.Member> members = router.members();
+    int n = members.size();
+    if (n == 0) {
+      return null;
+    }
+    int from = -1;
+    for (int i = 0; i < n; i++) {
+      if (members.get(i).address().equals(waitFrom)) {
+        from = i;
+        break;
+      }
+    }
+    for (int i = 1; i <= n; i++) {
+      StickyRouter.Member m = members.get(Math.floorMod(from + i, n));
+      if (!isDead(m.address())) {
+        return m;
+      }
+    }
+    return members.get(Math.floorMod(from + 1, n));
+  }
+
+  /**
+   * No member is known (a name resolver has not answered yet): waits for members until the
+   * deadline; a call without a deadline fails at once, since nothing may wait without one.
+   */
+  private void waitForMembers() {
+    Status fail = null;
+    synchronized (this) {
+      if (cancelled || closed) {
+        return;
+      }
+      if (deadline == null) {
+        fail = Status.UNAVAILABLE.withDescription(router.noMembersDescription());
+      } else {
+        long remaining = deadline.timeRemaining(TimeUnit.NANOSECONDS);
+        if (remaining <= 0) {
+          fail =
+              Status.DEADLINE_EXCEEDED.withDescription(
+                  "deadline exceeded waiting for members: " + router.noMembersDescription());
+        } else {
+          waitKind = Wait.MEMBERS;
+          if (!registerWait(remaining)) {
+            fail = Status.UNAVAILABLE.withDescription(CLOSED);
+          }
+        }
+      }
+    }
+    router.trace(fail == null ? "wait for members" : "give up: no members", "-", "-", 0, attempts);
+    if (fail != null) {
+      router.onFailure(Math.max(0, attempts - 1));
+      finish(fail, new Metadata(), null, null);
+      return;
+    }
+    if (router.isClosed()) {
+      routerClosed();
+      return;
+    }
+    // Members may have arrived between the check and the registration.
+    routerChanged();
+  }
+
+  @Override
+  public void routerClosed() {
+    synchronized (this) {
+      if (waitToken == null || cancelled || closed) {
+        return;
+      }
+      clearWait();
+    }
+    router.onFailure(Math.max(0, attempts - 1));
+    finish(Status.UNAVAILABLE.withDescription(CLOSED), new Metadata(), null, null);
+  }
+
+  @Override
+  public void routerChanged() {
+    StickyRouter.Member target;
+    synchronized (this) {
+      if (waitToken == null || cancelled || closed) {
+        return;
+      }
+      target = router.preferredMember();
+      if (target == null) {
+        return;
+      }
+      if (waitKind == Wait.BACKOFF) {
+        if (router.generation() == waitGeneration) {
+          return; // membership changed but nobody found a new active: keep waiting
+        }
+        // Treated like a hint hop: if that member turns us away, its word is not followed at once.
+        lastWasHintHop = true;
+      }
+      clearWait();
+    }
+    router.trace("woken: go to the preferred member", target.address(), "-", 0, attempts);
+    startAttempt(target);
+  }
+
   private final class AttemptListener extends ClientCall.Listener<RespT> {
-    private final int index;
+    private final String address;
     private final int attempt;
     // Callbacks of one attempt are serialized by grpc; only the last one reads these.
     private Metadata respHeaders;
     private RespT response;
 
-    AttemptListener(int index, int attempt) {
-      this.index = index;
+    AttemptListener(String address, int attempt) {
+      this.address = address;
       this.attempt = attempt;
     }
 
@@ -280,7 +541,7 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
     @Override
     public void onClose(Status status, Metadata trailers) {
-      onAttemptClosed(index, attempt, status, trailers, respHeaders, response);
+      onAttemptClosed(address, attempt, status, trailers, respHeaders, response);
     }
   }
 }

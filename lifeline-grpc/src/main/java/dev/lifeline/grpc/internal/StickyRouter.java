@@ -6,20 +6,35 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Shared state of a sticky group channel: the members, the remembered active, backoff and metrics.
- * Thread-safe: the remembered member and the last failover are atomics; the rest is immutable.
+ * Shared state of a sticky group channel: the members, the remembered active, the calls waiting out
+ * a backoff, backoff and metrics.
+ *
+ * <p>Thread-safe: members, the preferred member and its generation form one immutable {@code State}
+ * replaced under {@code lock} and read without it (a call always sees a consistent snapshot);
+ * members are keyed by address, so a call never holds an index that goes stale when the membership
+ * changes. Waiters and success counts are concurrent collections. Waiters are called without any
+ * router lock held.
  */
 public final class StickyRouter {
 
@@ -28,8 +43,17 @@ public final class StickyRouter {
   /** One member of the group: the address leader hints name it by, and its channel. */
   public record Member(String address, Channel channel) {}
 
+  /**
+   * One immutable view of the routing state.
+   *
+   * @param preferred address of the member calls go to first; null only while there are no members
+   * @param generation bumped each time a success moves {@code preferred}
+   */
+  private record State(
+      List<Member> members, Map<String, Member> byAddress, String preferred, long generation) {}
+
   final String group;
-  private final List<Member> members;
+  final long deadMemberNanos;
   final int maxRetries;
   private final long initialBackoffNanos;
   private final double multiplier;
@@ -41,7 +65,16 @@ public final class StickyRouter {
   final ScheduledExecutorService scheduler;
   final boolean trace;
 
-  private final AtomicInteger preferred = new AtomicInteger();
+  private final Object lock = new Object();
+
+  /** The members and who is preferred, replaced whole (copy-on-write); written under lock. */
+  private volatile State state;
+
+  private final Map<String, AtomicLong> successCounts = new ConcurrentHashMap<>();
+  private final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
+  private volatile Consumer<String> onUnknownHint = a -> {};
+  private volatile Supplier<String> noMembers;
+  private volatile boolean closed;
   private final AtomicLong lastFailoverNanos = new AtomicLong(-1);
 
   final Counter notActive;
@@ -67,7 +100,20 @@ public final class StickyRouter {
       MeterRegistry registry,
       boolean trace) {
     this.group = group;
-    this.members = List.copyOf(members);
+    Map<String, Member> by = new LinkedHashMap<>();
+    for (Member m : members) {
+      by.put(m.address(), m);
+    }
+    this.state =
+        new State(
+            List.copyOf(members),
+            Map.copyOf(by),
+            members.isEmpty() ? null : members.get(0).address(),
+            0);
+    // A dead mark outlives a lease-expiry window (default TTL 1.5 s) but not much more, so a
+    // member that restarts and wins again is tried again within a few backoffs.
+    this.deadMemberNanos = 4 * maxBackoffNanos;
+    this.noMembers = () -> "no members in group " + group;
     this.maxRetries = maxRetries;
     this.initialBackoffNanos = initialBackoffNanos;
     this.multiplier = multiplier;
@@ -111,36 +157,184 @@ public final class StickyRouter {
             .register(registry);
   }
 
+  /** The current members, in order; an immutable snapshot. */
+  List<Member> members() {
+    return state.members();
+  }
+
+  /** The current members' addresses, in order. */
+  public List<String> memberAddresses() {
+    return state.members().stream().map(Member::address).toList();
+  }
+
   int size() {
-    return members.size();
+    return state.members().size();
   }
 
-  Member member(int index) {
-    return members.get(index);
-  }
-
-  int preferredIndex() {
-    return preferred.get();
-  }
-
-  /** The channel of the member calls go to first. */
-  public Channel preferredChannel() {
-    return members.get(preferred.get()).channel();
-  }
-
-  /** The address of the member calls go to first. */
-  public String preferredAddress() {
-    return members.get(preferred.get()).address();
-  }
-
-  /** The index of the member with this address, or -1. */
-  int indexOf(String address) {
-    for (int i = 0; i < members.size(); i++) {
-      if (members.get(i).address().equals(address)) {
-        return i;
+  /** The member with this address, or null if it is not (or no longer) a member. */
+  Member member(String address) {
+    if (address == null) {
+      return null;
+    }
+    State s = state;
+    Member m = s.byAddress().get(address);
+    if (m != null) {
+      return m;
+    }
+    // A hint may spell an IP literal differently from the resolver ("[::1]" vs "[0:0:...:1]").
+    String canonical = canonical(address);
+    if (canonical == null) {
+      return null;
+    }
+    for (Member candidate : s.members()) {
+      if (canonical.equals(canonical(candidate.address()))) {
+        return candidate;
       }
     }
-    return -1;
+    return null;
+  }
+
+  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
+  /**
+   * The canonical {@code host:port} of an address whose host is an IP literal, or null for host
+   * names (which are never looked up here) and unparsable input.
+   */
+  static String canonical(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    if (colon <= 0 || colon == hostPort.length() - 1) {
+      return null;
+    }
+    String host = hostPort.substring(0, colon);
+    String port = hostPort.substring(colon + 1);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    boolean literal = host.indexOf(':') >= 0 || IPV4.matcher(host).matches();
+    if (!literal) {
+      return null;
+    }
+    try {
+      // A literal is parsed, never resolved.
+      String normal = InetAddress.getByName(host).getHostAddress();
+      return (normal.indexOf(':') >= 0 ? "[" + normal + "]" : normal) + ":" + port;
+    } catch (UnknownHostException e) {
+      return null;
+    }
+  }
+
+  /** The member calls go to first, or null while the group has no members. */
+  Member preferredMember() {
+    State s = state;
+    return s.preferred == null ? null : s.byAddress().get(s.preferred);
+  }
+
+  /** Bumped each time a success moves {@link #preferredMember()} to another member. */
+  long generation() {
+    return state.generation();
+  }
+
+  /** The channel of the member calls go to first, or null while the group has no members. */
+  public Channel preferredChannel() {
+    Member m = preferredMember();
+    return m == null ? null : m.channel();
+  }
+
+  /** The address of the member calls go to first, or null while the group has no members. */
+  public String preferredAddress() {
+    return state.preferred();
+  }
+
+  /**
+   * Replaces the members, keeping the preferred one if it stays. If it goes, the first new member
+   * becomes preferred without a generation bump: that is a guess, not a found active. Calls waiting
+   * for members are woken.
+   */
+  public void setMembers(List<Member> newMembers) {
+    synchronized (lock) {
+      State s = state;
+      Map<String, Member> by = new LinkedHashMap<>();
+      for (Member m : newMembers) {
+        by.put(m.address(), m);
+      }
+      String pref = s.preferred;
+      if (pref == null || !by.containsKey(pref)) {
+        pref = newMembers.isEmpty() ? null : newMembers.get(0).address();
+      }
+      state = new State(List.copyOf(newMembers), Map.copyOf(by), pref, s.generation);
+      // Counts of members gone for good would otherwise pile up under address churn.
+      successCounts.keySet().retainAll(by.keySet());
+    }
+    wakeWaiters();
+  }
+
+  /**
+   * The successful-call counter of this member at the time of the call; a call compares two
+   * readings to learn whether the member answered someone successfully in between.
+   */
+  long successesOf(String address) {
+    AtomicLong n = successCounts.get(address);
+    return n == null ? 0 : n.get();
+  }
+
+  /** Registers a call waiting out a backoff or waiting for members. */
+  void addWaiter(Waiter w) {
+    waiters.add(w);
+  }
+
+  void removeWaiter(Waiter w) {
+    waiters.remove(w);
+  }
+
+  private void wakeWaiters() {
+    for (Waiter w : waiters) {
+      w.routerChanged();
+    }
+  }
+
+  /** A hint named an address that is not a member: the member list may be out of date. */
+  void unknownHint(String address) {
+    trace("hint names no known member; refreshing members", address, "NOT_ACTIVE", 0, 0);
+    onUnknownHint.accept(address);
+  }
+
+  /** Where a membership source (a name resolver) learns of hints naming unknown addresses. */
+  public void onUnknownHint(Consumer<String> hook) {
+    this.onUnknownHint = Objects.requireNonNull(hook, "hook");
+  }
+
+  /** Says why there are no members (a resolver names its target and its last error). */
+  public void describeNoMembers(Supplier<String> description) {
+    this.noMembers = Objects.requireNonNull(description, "description");
+  }
+
+  /** Why there are no members, for a call that cannot be placed. */
+  public String noMembersDescription() {
+    return noMembers.get();
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  /**
+   * Marks the router closed and fails every waiting call at once: their timers would never fire
+   * once the scheduler is gone.
+   */
+  public void close() {
+    closed = true;
+    for (Waiter w : waiters) {
+      w.routerClosed();
+    }
+  }
+
+  /** Something a router wakes when its preferred member or its members change. */
+  interface Waiter {
+    /** Called on the thread that changed the router, with no router lock held. */
+    void routerChanged();
+
+    /** The channel was closed: stop waiting and fail. */
+    void routerClosed();
   }
 
   /** Backoff before the {@code n}-th delayed retry (0-based), jittered. */
@@ -151,8 +345,19 @@ public final class StickyRouter {
     return Math.max(0, (long) (base * factor));
   }
 
-  void onSuccess(int index, int retriesUsed, long firstFailureNanos) {
-    int before = preferred.getAndSet(index);
+  void onSuccess(String address, int retriesUsed, long firstFailureNanos) {
+    successCounts.computeIfAbsent(address, a -> new AtomicLong()).incrementAndGet();
+    String before;
+    boolean changed = false;
+    synchronized (lock) {
+      State s = state;
+      before = s.preferred;
+      // A success on a member removed meanwhile does not make it preferred.
+      if (!address.equals(before) && s.byAddress().containsKey(address)) {
+        state = new State(s.members, s.byAddress, address, s.generation + 1);
+        changed = true;
+      }
+    }
     successes.increment();
     retries.record(retriesUsed);
     if (firstFailureNanos >= 0) {
@@ -160,12 +365,13 @@ public final class StickyRouter {
       failoverLatency.record(took, TimeUnit.NANOSECONDS);
       lastFailoverNanos.set(took);
     }
-    if (before != index) {
+    if (changed) {
       log.atInfo()
           .addKeyValue("group", group)
-          .addKeyValue("from", members.get(before).address())
-          .addKeyValue("to", members.get(index).address())
+          .addKeyValue("from", before)
+          .addKeyValue("to", address)
           .log("sticky channel now prefers a new active member");
+      wakeWaiters();
     }
   }
 

@@ -1,0 +1,382 @@
+package dev.lifeline.grpc.internal;
+
+import io.grpc.ChannelLogger;
+import io.grpc.EquivalentAddressGroup;
+import io.grpc.ManagedChannel;
+import io.grpc.NameResolver;
+import io.grpc.NameResolverProvider;
+import io.grpc.NameResolverRegistry;
+import io.grpc.Status;
+import io.grpc.StatusOr;
+import io.grpc.SynchronizationContext;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.text.MessageFormat;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The members of a sticky group channel as a grpc {@link NameResolver} reports them: every resolved
+ * {@link InetSocketAddress} is one member keyed {@code host:port} (IPv6 literals as {@code
+ * [addr]:port}, the form leader hints carry), reached over a channel from the channel factory. Each
+ * resolution result replaces the member list: new addresses get channels, vanished ones are dropped
+ * and their channels shut down gracefully, so a call in flight there still finishes.
+ *
+ * <p>Thread-safe: resolver callbacks run in one {@link SynchronizationContext}; the channels and
+ * the closed flag are guarded by {@code lock}.
+ */
+public final class ResolvedMembers implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ResolvedMembers.class);
+
+  /** Port for a target without one, as grpc assumes for TLS. */
+  public static final int DEFAULT_PORT = 443;
+
+  private final String group;
+  private final String target;
+  private final Function<String, ManagedChannel> channelFactory;
+  private final StickyRouter router;
+  private final SynchronizationContext sync;
+  private final NameResolver resolver;
+  private final Object lock = new Object();
+
+  /** The least time between two refreshes asked for by leader hints. */
+  static final long MIN_REFRESH_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  private static final long NEVER = Long.MIN_VALUE;
+  private final AtomicLong lastRefreshNanos = new AtomicLong(NEVER);
+
+  // Guarded by lock.
+  private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
+  private final List<ManagedChannel> retired = new ArrayList<>();
+  private boolean closed;
+  private volatile Status lastError;
+
+  private ResolvedMembers(
+      String group,
+      String target,
+      Function<String, ManagedChannel> channelFactory,
+      StickyRouter router,
+      SynchronizationContext sync,
+      NameResolver resolver) {
+    this.group = group;
+    this.target = target;
+    this.channelFactory = channelFactory;
+    this.router = router;
+    this.sync = sync;
+    this.resolver = resolver;
+  }
+
+  /**
+   * Creates the resolver for {@code target} (not started yet).
+   *
+   * @throws IllegalArgumentException if the target does not parse or no registered resolver accepts
+   *     its scheme
+   */
+  public static ResolvedMembers create(
+      String group,
+      String target,
+      NameResolverRegistry registry,
+      Function<String, ManagedChannel> channelFactory,
+      ScheduledExecutorService scheduler,
+      StickyRouter router) {
+    SynchronizationContext sync =
+        new SynchronizationContext(
+            (thread, error) ->
+                log.atError()
+                    .addKeyValue("group", group)
+                    .addKeyValue("target", target)
+                    .setCause(error)
+                    .log("name resolver callback failed"));
+    NameResolver.Args args =
+        NameResolver.Args.newBuilder()
+            .setDefaultPort(DEFAULT_PORT)
+            .setProxyDetector(address -> null)
+            .setSynchronizationContext(sync)
+            .setScheduledExecutorService(scheduler)
+            .setServiceConfigParser(
+                new NameResolver.ServiceConfigParser() {
+                  @Override
+                  public NameResolver.ConfigOrError parseServiceConfig(Map<String, ?> config) {
+                    return NameResolver.ConfigOrError.fromError(
+                        Status.UNIMPLEMENTED.withDescription(
+                            "service config is ignored by a sticky group channel"));
+                  }
+                })
+            .setChannelLogger(new Slf4jChannelLogger(target))
+            .setNameResolverRegistry(registry)
+            .build();
+    NameResolver resolver = newResolver(target, registry, args);
+    return new ResolvedMembers(group, target, channelFactory, router, sync, resolver);
+  }
+
+  private static NameResolver newResolver(
+      String target, NameResolverRegistry registry, NameResolver.Args args) {
+    URI uri = null;
+    try {
+      uri = new URI(target);
+    } catch (URISyntaxException e) {
+      // Not a URI: try it as host:port under the default scheme, as grpc does.
+    }
+    if (uri != null && uri.getScheme() != null) {
+      NameResolverProvider provider = registry.getProviderForScheme(uri.getScheme());
+      if (provider != null) {
+        return accept(target, uri, provider, args);
+      }
+      if (target.contains("://")) {
+        throw new IllegalArgumentException(
+            "target: "
+                + target
+                + " (expected: a scheme with a registered name resolver; unknown scheme '"
+                + uri.getScheme()
+                + "')");
+      }
+    }
+    String scheme = registry.getDefaultScheme();
+    NameResolverProvider provider = registry.getProviderForScheme(scheme);
+    if (provider == null) {
+      throw new IllegalArgumentException(
+          "target: " + target + " (expected: scheme://authority/name; no default resolver)");
+    }
+    URI withScheme;
+    try {
+      withScheme = new URI(scheme, "", "/" + target, null);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(
+          "target: " + target + " (expected: host:port or scheme:///name)", e);
+    }
+    return accept(target, withScheme, provider, args);
+  }
+
+  private static NameResolver accept(
+      String target, URI uri, NameResolverProvider provider, NameResolver.Args args) {
+    NameResolver r;
+    try {
+      r = provider.newNameResolver(uri, args);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "target: " + target + " (rejected by the '" + provider.getScheme() + "' resolver)", e);
+    }
+    if (r == null) {
+      throw new IllegalArgumentException(
+          "target: " + target + " (rejected by the '" + provider.getScheme() + "' resolver)");
+    }
+    return r;
+  }
+
+  /** The authority the resolver names the target by. */
+  public String authority() {
+    return resolver.getServiceAuthority();
+  }
+
+  /** Starts resolving; the router learns of members from the results. */
+  public void start() {
+    router.describeNoMembers(this::noMembersDescription);
+    router.onUnknownHint(address -> refresh());
+    sync.execute(
+        () -> {
+          synchronized (lock) {
+            if (closed) {
+              return;
+            }
+          }
+          resolver.start(new Listener());
+        });
+  }
+
+  /**
+   * Asks the resolver to resolve again, e.g. when a leader hint names an unknown address; at most
+   * once per {@link #MIN_REFRESH_INTERVAL_NANOS}, since every waiting call may ask at once.
+   */
+  public void refresh() {
+    long now = router.ticker.nanos();
+    long last = lastRefreshNanos.get();
+    if (last != NEVER && now - last < MIN_REFRESH_INTERVAL_NANOS) {
+      return;
+    }
+    if (!lastRefreshNanos.compareAndSet(last, now)) {
+      return;
+    }
+    sync.execute(
+        () -> {
+          synchronized (lock) {
+            if (closed) {
+              return;
+            }
+          }
+          resolver.refresh();
+        });
+  }
+
+  private String noMembersDescription() {
+    Status e = lastError;
+    return "no members resolved for target "
+        + target
+        + (e == null
+            ? ""
+            : " (last resolution error: " + e.getCode() + " " + e.getDescription() + ")");
+  }
+
+  /** The member key of a resolved address, or null for address types that are not host:port. */
+  static String key(SocketAddress address) {
+    if (!(address instanceof InetSocketAddress isa)) {
+      return null;
+    }
+    String host = isa.getHostString();
+    if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
+      host = "[" + host + "]";
+    }
+    return host + ":" + isa.getPort();
+  }
+
+  /** Runs in the synchronization context. */
+  private Status membersResolved(List<EquivalentAddressGroup> groups) {
+    Set<String> keys = new LinkedHashSet<>();
+    for (EquivalentAddressGroup g : groups) {
+      for (SocketAddress a : g.getAddresses()) {
+        String k = key(a);
+        if (k == null) {
+          log.atDebug()
+              .addKeyValue("target", target)
+              .addKeyValue("address", a)
+              .log("ignoring a resolved address that is not host:port");
+        } else {
+          keys.add(k);
+        }
+      }
+    }
+    if (keys.isEmpty()) {
+      // Like an error: an empty answer (often transient) must not strand every call.
+      Status empty =
+          Status.UNAVAILABLE.withDescription("resolved no host:port addresses for " + target);
+      onResolutionError(empty);
+      return empty;
+    }
+    List<StickyRouter.Member> members = new ArrayList<>();
+    List<ManagedChannel> dropped = new ArrayList<>();
+    synchronized (lock) {
+      if (closed) {
+        return Status.OK;
+      }
+      retired.removeIf(ManagedChannel::isTerminated);
+      for (String k : keys) {
+        ManagedChannel ch = channels.get(k);
+        if (ch == null) {
+          ch = channelFactory.apply(k);
+          channels.put(k, ch);
+        }
+        members.add(new StickyRouter.Member(k, ch));
+      }
+      for (var it = channels.entrySet().iterator(); it.hasNext(); ) {
+        var e = it.next();
+        if (!keys.contains(e.getKey())) {
+          dropped.add(e.getValue());
+          retired.add(e.getValue());
+          it.remove();
+        }
+      }
+    }
+    router.setMembers(members);
+    // Graceful: a call in flight to a removed member finishes; new calls no longer go there.
+    dropped.forEach(ManagedChannel::shutdown);
+    log.atInfo()
+        .addKeyValue("group", group)
+        .addKeyValue("target", target)
+        .addKeyValue("members", keys)
+        .log("sticky group members resolved");
+    return Status.OK;
+  }
+
+  private void onResolutionError(Status error) {
+    lastError = error;
+    log.atWarn()
+        .addKeyValue("group", group)
+        .addKeyValue("target", target)
+        .addKeyValue("code", error.getCode())
+        .addKeyValue("description", error.getDescription())
+        .log("name resolution failed; keeping the current members");
+  }
+
+  /** Stops the resolver and shuts down every channel it created; waits up to 5 s. Idempotent. */
+  @Override
+  public void close() {
+    List<ManagedChannel> all;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      all = new ArrayList<>(channels.values());
+      all.addAll(retired);
+      channels.clear();
+      retired.clear();
+    }
+    sync.execute(resolver::shutdown);
+    for (ManagedChannel c : all) {
+      c.shutdownNow();
+    }
+    for (ManagedChannel c : all) {
+      try {
+        c.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private final class Listener extends NameResolver.Listener2 {
+    @Override
+    public void onResult(NameResolver.ResolutionResult result) {
+      onResult2(result);
+    }
+
+    @Override
+    public Status onResult2(NameResolver.ResolutionResult result) {
+      StatusOr<List<EquivalentAddressGroup>> addresses = result.getAddressesOrError();
+      if (!addresses.hasValue()) {
+        onResolutionError(addresses.getStatus());
+        return addresses.getStatus();
+      }
+      return membersResolved(addresses.getValue());
+    }
+
+    @Override
+    public void onError(Status error) {
+      onResolutionError(error);
+    }
+  }
+
+  /** Routes the resolver's channel log to SLF4J at DEBUG. */
+  private static final class Slf4jChannelLogger extends ChannelLogger {
+    private final String target;
+
+    Slf4jChannelLogger(String target) {
+      this.target = target;
+    }
+
+    @Override
+    public void log(ChannelLogLevel level, String message) {
+      log.atDebug().addKeyValue("target", target).addKeyValue("level", level).log(message);
+    }
+
+    @Override
+    public void log(ChannelLogLevel level, String messageFormat, Object... args) {
+      if (log.isDebugEnabled()) {
+        log(level, MessageFormat.format(messageFormat, args));
+      }
+    }
+  }
+}
