@@ -155,6 +155,8 @@ public abstract class AbstractGroupFailoverTest {
   protected GroupCluster.Node awaitActive() {
     return await()
         .atMost(Duration.ofSeconds(10))
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(2))
         .until(() -> cluster.active(), java.util.Optional::isPresent)
         .orElseThrow();
   }
@@ -162,7 +164,8 @@ public abstract class AbstractGroupFailoverTest {
   private void awaitClientServedBy(GroupCluster.Node n, Duration within) {
     await()
         .atMost(within)
-        .pollInterval(Duration.ofMillis(5))
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(2))
         .until(() -> n.id.equals(lastServedBy.get()));
   }
 
@@ -222,18 +225,21 @@ public abstract class AbstractGroupFailoverTest {
       old.member.close();
       await()
           .atMost(Duration.ofSeconds(5))
-          .pollInterval(Duration.ofMillis(2))
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(1))
           .until(() -> lastServedBy.get() != null && !lastServedBy.get().equals(old.id));
       long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       old.stopGracefully();
       System.out.printf(
           "FIGURE %s graceful handover: client on new active after %d ms%n",
           getClass().getSimpleName(), tookMs);
-      // Typically ~120 ms here (target 100 ms, measured by the bench). One CI run on NATS took
-      // 2.4 s in one round, longer than lease expiry would (TTL 1 s here), so the time went to the
-      // drain or the client's pacing; not yet explained. The bound catches hangs; the figures
-      // printed above are where slow handovers show.
-      assertThat(tookMs).as("graceful handover round %d", round).isLessThan(5000);
+      // Typically 5-30 ms here (target 100 ms, measured by the bench): the old active holds the
+      // calls it gets until the successor is known, and the client asks another member at once
+      // instead of backing off. The bound is functional: faster than the lease could expire (TTL
+      // 1 s), so the handover went through the release. (A CI run once took 2.4 s: the client's
+      // channel to a restarted member sat in grpc's reconnect backoff; the client now reconnects
+      // such a member before sending to it.)
+      assertThat(tookMs).as("graceful handover round %d", round).isLessThan(1000);
     }
     assertThat(clientFailures).isEmpty();
     cluster.checker.assertNoOverlap();
@@ -251,7 +257,8 @@ public abstract class AbstractGroupFailoverTest {
       old.crash();
       await()
           .atMost(Duration.ofSeconds(5))
-          .pollInterval(Duration.ofMillis(5))
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(2))
           .until(() -> cluster.active().isPresent());
       long electedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       GroupCluster.Node next = awaitActive();
@@ -260,9 +267,10 @@ public abstract class AbstractGroupFailoverTest {
       System.out.printf(
           "FIGURE %s crash (ttl 1 s): new active after %d ms, client served after %d ms%n",
           getClass().getSimpleName(), electedMs, servedMs);
-      // Target: ttl (1 s) + 0.5 s; asserted with room for a loaded machine.
-      assertThat(electedMs).as("new active elected after crash").isLessThan(5000);
-      assertThat(servedMs).as("client served by new active after crash").isLessThan(5000);
+      // Target: ttl (1 s) + 0.5 s; typically about 1 s. Asserted with room for a loaded machine,
+      // but well below what the heartbeat-paced polling and blind client backoff used to need.
+      assertThat(electedMs).as("new active elected after crash").isLessThan(2000);
+      assertThat(servedMs).as("client served by new active after crash").isLessThan(2500);
       assertThat(next.member.state().lastFailover()).isPresent();
     }
     assertThat(clientFailures).isEmpty();

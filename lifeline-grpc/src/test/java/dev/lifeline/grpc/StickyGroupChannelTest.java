@@ -16,12 +16,16 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,8 +59,12 @@ class StickyGroupChannelTest {
     /** Plain UNAVAILABLE without the marker: a crashed or unreachable member. */
     DEAD,
     /** Holds this request until the test answers it, then answers NOT_ACTIVE with a hint to c. */
-    HOLD_ONCE
+    HOLD_ONCE,
+    /** NOT_ACTIVE with a hint to {@link #hintAddress}. */
+    NOT_ACTIVE_HINT_ADDRESS
   }
+
+  private volatile String hintAddress;
 
   private final Map<String, StreamObserver<String>> held = new ConcurrentHashMap<>();
 
@@ -80,44 +88,46 @@ class StickyGroupChannelTest {
   private void startMember(String name, Mode mode) throws IOException {
     modes.put(name, mode);
     hits.put(name, new AtomicInteger());
-    ServerServiceDefinition def =
-        ServerServiceDefinition.builder("t.S")
-            .addMethod(
-                METHOD,
-                ServerCalls.asyncUnaryCall(
-                    (req, obs) -> {
-                      hits.get(name).incrementAndGet();
-                      switch (modes.get(name)) {
-                        case OK -> {
-                          obs.onNext(name);
-                          obs.onCompleted();
-                        }
-                        case NOT_ACTIVE_NO_HINT ->
-                            obs.onError(NotActive.exception(name, "g", null, null));
-                        case NOT_ACTIVE_HINT_C ->
-                            obs.onError(NotActive.exception(name, "g", "c", "c"));
-                        case INVALID ->
-                            obs.onError(
-                                Status.INVALID_ARGUMENT
-                                    .withDescription("bad")
-                                    .asRuntimeException());
-                        case DEAD ->
-                            obs.onError(
-                                Status.UNAVAILABLE.withDescription("down").asRuntimeException());
-                        case HOLD_ONCE -> {
-                          modes.put(name, Mode.NOT_ACTIVE_HINT_C);
-                          held.put(name, obs);
-                        }
-                      }
-                    }))
-            .build();
     servers.add(
         InProcessServerBuilder.forName("sticky-" + name)
             .directExecutor()
-            .addService(def)
+            .addService(service(name))
             .build()
             .start());
     channels.add(InProcessChannelBuilder.forName("sticky-" + name).directExecutor().build());
+  }
+
+  /** The fake member {@code name}, answering as {@link #modes} says. */
+  private ServerServiceDefinition service(String name) {
+    return ServerServiceDefinition.builder("t.S")
+        .addMethod(
+            METHOD,
+            ServerCalls.asyncUnaryCall(
+                (req, obs) -> {
+                  hits.get(name).incrementAndGet();
+                  switch (modes.get(name)) {
+                    case OK -> {
+                      obs.onNext(name);
+                      obs.onCompleted();
+                    }
+                    case NOT_ACTIVE_NO_HINT ->
+                        obs.onError(NotActive.exception(name, "g", null, null));
+                    case NOT_ACTIVE_HINT_C -> obs.onError(NotActive.exception(name, "g", "c", "c"));
+                    case INVALID ->
+                        obs.onError(
+                            Status.INVALID_ARGUMENT.withDescription("bad").asRuntimeException());
+                    case DEAD ->
+                        obs.onError(
+                            Status.UNAVAILABLE.withDescription("down").asRuntimeException());
+                    case NOT_ACTIVE_HINT_ADDRESS ->
+                        obs.onError(NotActive.exception(name, "g", "x", hintAddress));
+                    case HOLD_ONCE -> {
+                      modes.put(name, Mode.NOT_ACTIVE_HINT_C);
+                      held.put(name, obs);
+                    }
+                  }
+                }))
+        .build();
   }
 
   private StickyGroupChannel.Builder builder() {
@@ -156,17 +166,29 @@ class StickyGroupChannelTest {
   }
 
   @Test
-  void notActiveWithoutAHintTriesTheNextMemberAfterAJitteredBackoff() throws Exception {
+  void theFirstNotActiveWithoutAHintAsksTheNextMemberAtOnce() throws Exception {
+    // In a handover the next member knows the successor, or holds the call until it does.
     startMember("a", Mode.NOT_ACTIVE_NO_HINT);
     startMember("b", Mode.OK);
     sticky = builder().build();
-    ListenableFuture<String> f = call(CallOptions.DEFAULT);
+    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("b");
+    assertThat(clock.pendingTasks()).as("no backoff was scheduled").isZero();
+  }
+
+  @Test
+  void laterNotActiveAnswersWithoutAHintTryTheNextMemberAfterAJitteredBackoff() throws Exception {
+    startMember("a", Mode.NOT_ACTIVE_NO_HINT);
+    startMember("b", Mode.NOT_ACTIVE_NO_HINT);
+    startMember("c", Mode.OK);
+    sticky = builder().build();
+    ListenableFuture<String> f = call(CallOptions.DEFAULT); // a, then at once b
     await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    assertThat(hits.get("b").get()).isEqualTo(1);
     clock.forward(Duration.ofMillis(79));
     assertThat(f).isNotDone();
-    assertThat(hits.get("b").get()).isZero();
+    assertThat(hits.get("c").get()).isZero();
     clock.forward(Duration.ofMillis(42)); // 100 ms +- 20 % jitter
-    assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo("b");
+    assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo("c");
   }
 
   @Test
@@ -196,7 +218,8 @@ class StickyGroupChannelTest {
     assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS))
         .cause()
         .satisfies(t -> assertThat(NotActive.isNotActive(t)).isTrue());
-    assertThat(hits.get("a").get() + hits.get("b").get()).isEqualTo(4);
+    // The first attempt, the free hop to the next member, then three delayed retries.
+    assertThat(hits.get("a").get() + hits.get("b").get()).isEqualTo(5);
   }
 
   @Test
@@ -240,7 +263,7 @@ class StickyGroupChannelTest {
 
     // Without time moving, the waiting call went straight to c.
     assertThat(waiting.get(5, TimeUnit.SECONDS)).isEqualTo("c");
-    assertThat(hits.get("b").get()).as("the planned retry to b never ran").isZero();
+    assertThat(hits.get("b").get()).as("only the free hop reached b").isEqualTo(1);
     assertThat(clock.pendingTasks()).as("its scheduled retry was cancelled").isZero();
     clock.forward(Duration.ofSeconds(10));
     assertThat(hits.get("c").get()).as("one attempt per call, no double start").isEqualTo(2);
@@ -284,10 +307,9 @@ class StickyGroupChannelTest {
     sticky = b.build();
     ListenableFuture<String> x = call(CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.MINUTES));
     await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
-    clock.forward(Duration.ofMillis(130)); // retry to c, a standby then
-    assertThat(hits.get("c").get()).isEqualTo(1);
+    assertThat(hits.get("c").get()).as("the free hop tried c, a standby then").isEqualTo(1);
     modes.put("a", Mode.HOLD_ONCE);
-    clock.forward(Duration.ofMillis(250)); // retry to a, which holds the request
+    clock.forward(Duration.ofMillis(130)); // retry to a, which holds the request
     assertThat(held).containsKey("a");
 
     // Meanwhile c is elected and another call finds it: c becomes preferred.
@@ -311,9 +333,10 @@ class StickyGroupChannelTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
     clock.forward(Duration.ofSeconds(10));
     assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).cause().hasMessageContaining("NOT_ACTIVE");
+    // a, the free hop to b, then five delayed retries alternating between c and b.
     assertThat(hits.get("a").get()).as("a only once, at the start").isEqualTo(1);
     assertThat(hits.get("b").get()).isEqualTo(3);
-    assertThat(hits.get("c").get()).isEqualTo(2);
+    assertThat(hits.get("c").get()).isEqualTo(3);
   }
 
   @Test
@@ -327,7 +350,7 @@ class StickyGroupChannelTest {
     clock.forward(Duration.ofSeconds(10));
     assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).cause().hasMessageContaining("down");
     assertThat(List.of(hits.get("a").get(), hits.get("b").get(), hits.get("c").get()))
-        .containsExactly(2, 2, 2);
+        .containsExactly(3, 2, 2); // a, free hop to b, then c, a, b, c, a
   }
 
   @Test
@@ -348,7 +371,8 @@ class StickyGroupChannelTest {
     // Before: cancel() during a backoff went to the already-closed attempt, so the caller's
     // listener never heard back.
     startMember("a", Mode.NOT_ACTIVE_NO_HINT);
-    startMember("b", Mode.OK);
+    startMember("b", Mode.NOT_ACTIVE_NO_HINT);
+    startMember("c", Mode.OK);
     sticky = builder().build();
     List<Status> closes = new java.util.concurrent.CopyOnWriteArrayList<>();
     io.grpc.ClientCall<String, String> c = sticky.newCall(METHOD, CallOptions.DEFAULT);
@@ -370,14 +394,15 @@ class StickyGroupChannelTest {
         .satisfies(s -> assertThat(s.getCode()).isEqualTo(Status.Code.CANCELLED));
     assertThat(clock.pendingTasks()).isZero();
     clock.forward(Duration.ofSeconds(1));
-    assertThat(hits.get("b").get()).isZero();
+    assertThat(hits.get("c").get()).isZero();
     assertThat(closes).hasSize(1);
   }
 
   @Test
   void closeFailsCallsStillWaitingOutABackoff() throws Exception {
     startMember("a", Mode.NOT_ACTIVE_NO_HINT);
-    startMember("b", Mode.OK);
+    startMember("b", Mode.NOT_ACTIVE_NO_HINT);
+    startMember("c", Mode.OK);
     sticky = builder().build();
     ListenableFuture<String> f = call(CallOptions.DEFAULT);
     await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
@@ -386,8 +411,73 @@ class StickyGroupChannelTest {
         .cause()
         .isInstanceOf(StatusRuntimeException.class)
         .hasMessage("UNAVAILABLE: sticky group channel closed");
-    assertThat(hits.get("b").get()).isZero();
+    assertThat(hits.get("c").get()).isZero();
     assertThat(String.valueOf(sticky.members()).toLowerCase(Locale.ROOT)).contains("a", "b");
+  }
+
+  @Test
+  void aHintToAMemberThatCameBackSkipsGrpcsReconnectBackoff() throws Exception {
+    // Seen in the failover bench: a crashed member restarts and wins the next election, but the
+    // client's channel to it still waits out grpc's reconnect backoff (1 s and growing) and fails
+    // every call fast meanwhile, so the new active looked dead for about a second.
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    hintAddress = "127.0.0.1:" + port;
+    startMember("b", Mode.OK);
+    sticky =
+        StickyGroupChannel.builder("g")
+            .scheduler(clock.scheduler())
+            .ticker(clock)
+            .maxRetries(0)
+            .member(hintAddress) // a real channel, created and owned by the sticky channel
+            .member("b", channels.get(0))
+            .build();
+    // Nothing listens there yet: refused, and the free hop finds b.
+    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("b");
+
+    modes.put("back", Mode.OK);
+    hits.put("back", new AtomicInteger());
+    servers.add(
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
+            .addService(service("back"))
+            .build()
+            .start());
+    modes.put("b", Mode.NOT_ACTIVE_HINT_ADDRESS);
+    // No retries left after the hop: the hinted member must answer this very attempt.
+    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("back");
+  }
+
+  @Test
+  void theSearchForTheActiveTriesMembersThatCanBeReachedFirst() throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    String down = "127.0.0.1:" + port; // crashed in an earlier failover, never came back
+    startMember("b", Mode.OK);
+    startMember("c", Mode.NOT_ACTIVE_NO_HINT);
+    sticky =
+        StickyGroupChannel.builder("g")
+            .scheduler(clock.scheduler())
+            .ticker(clock)
+            .random(new java.util.SplittableRandom(1))
+            .maxRetries(1)
+            .member(down)
+            .member("b", channels.get(0))
+            .member("c", channels.get(1))
+            .build();
+    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("b");
+
+    modes.put("b", Mode.NOT_ACTIVE_NO_HINT);
+    ListenableFuture<String> f = call(CallOptions.DEFAULT); // b, then at once c, then a backoff
+    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    clock.forward(Duration.ofMillis(130));
+    // The retry after c skipped the member that cannot be reached and went on to b.
+    assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).cause().hasMessageContaining("NOT_ACTIVE");
+    assertThat(hits.get("b").get()).isEqualTo(3);
+    assertThat(hits.get("c").get()).isEqualTo(1);
   }
 
   private void startMemberQuietly(String name, Mode mode) {

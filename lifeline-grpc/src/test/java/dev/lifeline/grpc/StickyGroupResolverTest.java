@@ -221,17 +221,18 @@ class StickyGroupResolverTest {
   @Test
   void aDelayedRetryPicksItsMemberWhenItFiresNotWhenScheduled() throws Exception {
     startMember("a", "NOT_ACTIVE");
-    startMember("b", "OK");
+    startMember("b", "NOT_ACTIVE");
     startMember("c", "OK");
+    startMember("d", "OK");
     sticky = builder().build();
     FakeResolver r = provider.resolver();
-    r.push(at("a"), at("b"), at("c"));
-    ListenableFuture<String> f = call(withDeadline());
+    r.push(at("a"), at("b"), at("c"), at("d"));
+    ListenableFuture<String> f = call(withDeadline()); // a, then at once b, then a backoff
     await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
-    r.push(at("a"), at("c")); // b, next in rotation, goes away during the backoff
+    r.push(at("a"), at("b"), at("d")); // c, next in rotation, goes away during the backoff
     clock.forward(Duration.ofMillis(130));
-    assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo("c");
-    assertThat(hits.get("b").get()).isZero();
+    assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo("d");
+    assertThat(hits.get("c").get()).isZero();
   }
 
   @Test

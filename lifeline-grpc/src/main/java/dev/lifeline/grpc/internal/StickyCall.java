@@ -3,8 +3,10 @@ package dev.lifeline.grpc.internal;
 import dev.lifeline.grpc.NotActive;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
+import io.grpc.ConnectivityState;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -15,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One unary call through a sticky group channel: buffers the request, runs attempts against members
@@ -65,6 +68,7 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
   private int attempts;
   private int delayedRetries;
   private boolean lastWasHintHop;
+  private boolean freeHopUsed;
   private long firstFailureNanos = -1;
   // The router generation when this call last started an attempt on each member: the preferred
   // member is worth a free hop only if it changed since this call last tried it.
@@ -169,6 +173,98 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
   }
 
   private void startAttempt(StickyRouter.Member m) {
+    if (failedToConnect(m)) {
+      connectThenAttempt(m, (ManagedChannel) m.channel());
+    } else {
+      attemptNow(m);
+    }
+  }
+
+  /**
+   * A member's channel that failed to connect waits out grpc's reconnect backoff (1 s, growing to 2
+   * min) and fails every call fast meanwhile, even after the member came back: a restarted member
+   * that wins the next election would look dead for that long. So the backoff is skipped and the
+   * attempt is sent once the channel is READY; if it is not within {@code connectWaitNanos} (or the
+   * call's deadline), the member counts as unreachable, as if it had answered UNAVAILABLE. The
+   * request is never sent before the connection exists, so moving on to another member is safe.
+   */
+  private void connectThenAttempt(StickyRouter.Member m, ManagedChannel mc) {
+    long wait = router.connectWaitNanos;
+    synchronized (this) {
+      if (cancelled || closed) {
+        return;
+      }
+      if (deadline != null) {
+        wait = Math.max(0, Math.min(wait, deadline.timeRemaining(TimeUnit.NANOSECONDS)));
+      }
+    }
+    router.trace("reconnect first", m.address(), "TRANSIENT_FAILURE", wait, attempts + 1);
+    AtomicBoolean decided = new AtomicBoolean();
+    long waited = wait;
+    Runnable giveUp =
+        () -> {
+          if (decided.compareAndSet(false, true)) {
+            connectFailed(m, waited);
+          }
+        };
+    Future<?> timer;
+    try {
+      timer = router.scheduler.schedule(giveUp, wait, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      giveUp.run();
+      return;
+    }
+    mc.resetConnectBackoff();
+    whenReady(
+        mc,
+        ConnectivityState.TRANSIENT_FAILURE,
+        () -> {
+          if (decided.compareAndSet(false, true)) {
+            timer.cancel(false);
+            attemptNow(m);
+          }
+        });
+  }
+
+  /** Runs {@code onReady} once {@code mc} is READY; never if it shuts down or stays unready. */
+  private static void whenReady(ManagedChannel mc, ConnectivityState seen, Runnable onReady) {
+    mc.notifyWhenStateChanged(
+        seen,
+        () -> {
+          ConnectivityState now = mc.getState(false);
+          if (now == ConnectivityState.READY) {
+            onReady.run();
+          } else if (now != ConnectivityState.SHUTDOWN) {
+            whenReady(mc, now, onReady);
+          }
+        });
+  }
+
+  /** The member did not connect in time: an attempt that ended UNAVAILABLE, never sent. */
+  private void connectFailed(StickyRouter.Member m, long waitedNanos) {
+    int attempt;
+    synchronized (this) {
+      if (cancelled || closed) {
+        return;
+      }
+      attempt = ++attempts;
+      triedAtGeneration.put(m.address(), router.generation());
+    }
+    onAttemptClosed(
+        m.address(),
+        attempt,
+        Status.UNAVAILABLE.withDescription(
+            "member "
+                + m.address()
+                + " unreachable: not connected within "
+                + TimeUnit.NANOSECONDS.toMillis(waitedNanos)
+                + " ms"),
+        new Metadata(),
+        null,
+        null);
+  }
+
+  private void attemptNow(StickyRouter.Member m) {
     ClientCall<ReqT, RespT> call = m.channel().newCall(method, callOptions);
     ReqT msg;
     Metadata h = new Metadata();
@@ -184,12 +280,27 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       triedAtGeneration.put(m.address(), router.generation());
     }
     router.trace("attempt", m.address(), "-", 0, attempt);
-    call.start(new AttemptListener(m.address(), attempt), h);
-    call.request(2);
-    if (msg != null) {
-      call.sendMessage(msg);
+    try {
+      call.start(new AttemptListener(m.address(), attempt), h);
+      call.request(2);
+      if (msg != null) {
+        call.sendMessage(msg);
+      }
+      call.halfClose();
+    } catch (IllegalStateException e) {
+      // cancel() reached the attempt between its creation and its start: grpc refuses to start a
+      // cancelled call, and no callback will ever report its end.
+      boolean wasCancelled;
+      synchronized (this) {
+        wasCancelled = cancelled;
+        current = null;
+      }
+      if (!wasCancelled) {
+        throw e;
+      }
+      router.onFailure(attempt - 1);
+      finish(Status.CANCELLED.withDescription("call cancelled"), new Metadata(), null, null);
     }
-    call.halfClose();
   }
 
   private void finish(Status status, Metadata trailers, Metadata respHeaders, RespT response) {
@@ -290,6 +401,7 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       }
       StickyRouter.Member remembered = router.preferredMember();
       long generation = router.generation();
+      StickyRouter.Member freeHop = freeHopUsed ? null : nextAfter(address, false);
       // A hint naming a stale member (a crashed active whose lease has not expired yet, or one
       // that just stepped down) would only ping-pong: that case waits for the backoff instead.
       if (hinted != null
@@ -307,6 +419,15 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
         next = remembered;
         lastWasHintHop = true;
         decision = "go to remembered active";
+      } else if (freeHop != null) {
+        // The member this call was sent to is not (or no longer) the active one and named no
+        // successor. In a handover, another member knows the successor or holds the call until
+        // the election settles, so asking it at once beats a blind backoff; once per call, so a
+        // group without an active is not hammered.
+        next = freeHop;
+        freeHopUsed = true;
+        lastWasHintHop = false;
+        decision = "ask the next member at once";
       } else {
         boolean mayRetry =
             (deadline != null && router.retryUntilDeadline) || delayedRetries < router.maxRetries;
@@ -420,6 +541,17 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       router.trace("retry goes to the active found meanwhile", preferred.address(), "-", 0, 0);
       return preferred;
     }
+    return nextAfter(waitFrom, true);
+  }
+
+  /**
+   * Guarded by this. The member after {@code address} in the group, skipping members that answered
+   * UNAVAILABLE in this call and preferring members whose channel is not failing to connect. With
+   * {@code orAnyMember} (a delayed retry) that may be {@code address} itself, and if every member
+   * is dead it is the next one anyway; without it (a free hop) it is another live member or null.
+   * Null if there are no members.
+   */
+  private StickyRouter.Member nextAfter(String address, boolean orAnyMember) {
     List<StickyRouter.Member> members = router.members();
     int n = members.size();
     if (n == 0) {
@@ -427,18 +559,37 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     }
     int from = -1;
     for (int i = 0; i < n; i++) {
-      if (members.get(i).address().equals(waitFrom)) {
+      if (members.get(i).address().equals(address)) {
         from = i;
         break;
       }
     }
+    StickyRouter.Member unconnected = null;
     for (int i = 1; i <= n; i++) {
       StickyRouter.Member m = members.get(Math.floorMod(from + i, n));
-      if (!isDead(m.address())) {
-        return m;
+      if ((orAnyMember || !m.address().equals(address)) && !isDead(m.address())) {
+        if (!failedToConnect(m)) {
+          return m;
+        }
+        if (unconnected == null) {
+          unconnected = m;
+        }
       }
     }
-    return members.get(Math.floorMod(from + 1, n));
+    if (unconnected != null) {
+      return unconnected;
+    }
+    return orAnyMember ? members.get(Math.floorMod(from + 1, n)) : null;
+  }
+
+  /**
+   * Whether the member's channel could not connect lately (TRANSIENT_FAILURE): in a search for the
+   * active it comes after members that can be reached. A hint still goes to it (the hinting member
+   * saw it win), and then the attempt reconnects first.
+   */
+  private static boolean failedToConnect(StickyRouter.Member m) {
+    return m.channel() instanceof ManagedChannel mc
+        && mc.getState(false) == ConnectivityState.TRANSIENT_FAILURE;
   }
 
   /**

@@ -54,6 +54,9 @@ public final class StickyRouter {
 
   final String group;
   final long deadMemberNanos;
+  // How long an attempt waits for a member's channel in TRANSIENT_FAILURE to reconnect before the
+  // member counts as unreachable: a live member on a LAN connects well within it.
+  final long connectWaitNanos;
   final int maxRetries;
   private final long initialBackoffNanos;
   private final double multiplier;
@@ -113,6 +116,7 @@ public final class StickyRouter {
     // A dead mark outlives a lease-expiry window (default TTL 1.5 s) but not much more, so a
     // member that restarts and wins again is tried again within a few backoffs.
     this.deadMemberNanos = 4 * maxBackoffNanos;
+    this.connectWaitNanos = maxBackoffNanos;
     this.noMembers = () -> "no members in group " + group;
     this.maxRetries = maxRetries;
     this.initialBackoffNanos = initialBackoffNanos;
