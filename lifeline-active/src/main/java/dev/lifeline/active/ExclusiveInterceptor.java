@@ -42,8 +42,9 @@ import java.util.function.Supplier;
  * NOT_ACTIVE naming the winner. A graceful handover so redirects its clients within milliseconds,
  * and a crash costs them about one TTL, not a TTL plus their backoff.
  *
- * <p>Metric: {@code lifeline.active.exclusive.calls} (tags {@code service}, {@code group}, {@code
- * outcome}: admitted, not_active). Immutable and thread-safe.
+ * <p>Metrics (tags {@code service}, {@code group}): {@code lifeline.active.exclusive.calls} (tag
+ * {@code outcome}: admitted, not_active) and {@code lifeline.active.exclusive.held} (calls held
+ * through an election; each ends as admitted or not_active). Immutable and thread-safe.
  */
 public final class ExclusiveInterceptor implements ServerInterceptor {
 
@@ -52,6 +53,7 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
   private final Duration electionWait;
   private final Counter admitted;
   private final Counter rejected;
+  private final Counter held;
 
   private ExclusiveInterceptor(Builder b) {
     this.member = b.member;
@@ -69,6 +71,12 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
             .tag("service", g.service())
             .tag("group", g.group())
             .tag("outcome", "not_active")
+            .register(b.registry);
+    this.held =
+        Counter.builder("lifeline.active.exclusive.held")
+            .description("Exclusive calls held through an election before being served or answered")
+            .tag("service", g.service())
+            .tag("group", g.group())
             .register(b.registry);
   }
 
@@ -100,9 +108,11 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
     }
     // No request message is delivered before a handler asks for one, so nothing needs buffering:
     // the call just waits, unanswered, until the election settles.
-    HeldListener<ReqT> held = new HeldListener<>();
-    settled.whenComplete((v, e) -> held.decided(() -> decide(callContext, call, headers, next)));
-    return held;
+    held.increment();
+    HeldListener<ReqT> listener = new HeldListener<>();
+    settled.whenComplete(
+        (v, e) -> listener.decided(() -> decide(callContext, call, headers, next)));
+    return listener;
   }
 
   /**

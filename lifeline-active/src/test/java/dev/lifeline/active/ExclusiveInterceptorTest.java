@@ -14,6 +14,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ClientCalls;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +37,7 @@ class ExclusiveInterceptorTest {
   private final FakeClock clock = new FakeClock();
   private final InMemoryLeaseStore store = InMemoryLeaseStore.create(clock, clock.clock());
   private final OverlapChecker checker = new OverlapChecker();
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final List<ActiveMember> members = new ArrayList<>();
   private final List<Server> servers = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -65,6 +67,7 @@ class ExclusiveInterceptorTest {
         ExclusiveInterceptor.builder(m)
             .exclusive(TestGroupService.PROCESS)
             .electionWait(electionWait)
+            .meterRegistry(registry)
             .build();
     servers.add(
         InProcessServerBuilder.forName(name)
@@ -103,6 +106,14 @@ class ExclusiveInterceptorTest {
 
     assertThat(call.get(5, TimeUnit.SECONDS)).startsWith("b:");
     assertThat(b.isActive()).isTrue();
+    assertThat(registry.get("lifeline.active.exclusive.held").counter().count()).isEqualTo(1.0);
+    assertThat(
+            registry
+                .get("lifeline.active.exclusive.calls")
+                .tag("outcome", "admitted")
+                .counter()
+                .count())
+        .isEqualTo(1.0);
   }
 
   @Test
