@@ -45,6 +45,14 @@ import java.util.random.RandomGenerator;
  *       otherwise it goes to the next member after a jittered exponential backoff.
  *   <li>UNAVAILABLE without the marker (a dead or unreachable member) also moves on to the next
  *       member after the backoff: this is how a crashed active is survived.
+ *   <li>The first miss of a call is free: its first NOT_ACTIVE without a usable hint, or first
+ *       UNAVAILABLE, goes to the next live member at once, not after a backoff. In a handover that
+ *       member knows the successor or holds the call until it does (the server side's election
+ *       wait), so the call reaches the new active within milliseconds.
+ *   <li>Members whose channel is in TRANSIENT_FAILURE come last when looking for the active. When a
+ *       hint or the preferred member names one, grpc's reconnect backoff is skipped and the attempt
+ *       is sent once the channel is READY, or the member counts as unreachable after {@code
+ *       maxBackoff}; the request is never sent before the connection exists.
  *   <li>Dead members are skipped: when a delayed retry picks "the next member", it passes over
  *       members that answered UNAVAILABLE without the marker in this call, unless every member did
  *       (then it rotates through all). A dead mark lapses after 4 &times; {@code maxBackoff} (2 s
