@@ -68,7 +68,7 @@ import java.util.random.RandomGenerator;
  *       layered outside this channel handles other failures with its own policy.
  *   <li>A call with a deadline keeps failing over until the deadline leaves no room for the next
  *       backoff ({@link Builder#retryUntilDeadline}); a call without one stops after {@link
- *       Builder#maxRetries} delayed retries.
+ *       Builder#maxRetries} retries (the free first hop included).
  *   <li>With a {@link Builder#target}, a call made while no member is known waits for the first
  *       members until its deadline; without a deadline it fails at once with UNAVAILABLE. A leader
  *       hint naming an address that is not a member makes the resolver resolve again.
@@ -373,7 +373,9 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
     }
 
     /**
-     * Delayed retries for a call without a deadline (default 3; hint hops are free).
+     * Retries for a call without a deadline, after a miss without a usable hint (default 3: the
+     * first at once on the next member, then after the backoff, as the original's 0, 100, 200 ms;
+     * hops that follow a leader hint or the newly found active are free).
      *
      * @throws IllegalArgumentException if negative or above 100
      */

@@ -401,7 +401,10 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       }
       StickyRouter.Member remembered = router.preferredMember();
       long generation = router.generation();
-      StickyRouter.Member freeHop = freeHopUsed ? null : nextAfter(address, false);
+      int retriesUsed = delayedRetries + (freeHopUsed ? 1 : 0);
+      boolean mayRetry =
+          (deadline != null && router.retryUntilDeadline) || retriesUsed < router.maxRetries;
+      StickyRouter.Member freeHop = freeHopUsed || !mayRetry ? null : nextAfter(address, false);
       // A hint naming a stale member (a crashed active whose lease has not expired yet, or one
       // that just stepped down) would only ping-pong: that case waits for the backoff instead.
       if (hinted != null
@@ -422,15 +425,14 @@ public final class StickyCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       } else if (freeHop != null) {
         // The member this call was sent to is not (or no longer) the active one and named no
         // successor. In a handover, another member knows the successor or holds the call until
-        // the election settles, so asking it at once beats a blind backoff; once per call, so a
-        // group without an active is not hammered.
+        // the election settles, so asking it at once beats a blind backoff (the original's first
+        // retry had no delay either); once per call, so a group without an active is not
+        // hammered. It counts as one of maxRetries.
         next = freeHop;
         freeHopUsed = true;
         lastWasHintHop = false;
         decision = "ask the next member at once";
       } else {
-        boolean mayRetry =
-            (deadline != null && router.retryUntilDeadline) || delayedRetries < router.maxRetries;
         if (!mayRetry) {
           giveUp = true;
           decision = "give up: retries exhausted";
