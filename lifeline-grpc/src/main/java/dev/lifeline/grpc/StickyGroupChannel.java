@@ -1,6 +1,7 @@
 package dev.lifeline.grpc;
 
 import dev.lifeline.core.Ticker;
+import dev.lifeline.grpc.internal.ManagedTarget;
 import dev.lifeline.grpc.internal.ResolvedMembers;
 import dev.lifeline.grpc.internal.StickyCall;
 import dev.lifeline.grpc.internal.StickyRouter;
@@ -10,7 +11,6 @@ import io.grpc.ClientCall;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.NameResolverRegistry;
 import io.grpc.Status;
@@ -169,7 +169,9 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
     if (method.getType() != MethodDescriptor.MethodType.UNARY) {
       Channel preferred = router.preferredChannel();
       if (preferred == null) {
-        return new FailedCall<>(Status.UNAVAILABLE.withDescription(router.noMembersDescription()));
+        // A streaming call made while no member is known fails on start.
+        return ManagedTarget.failedCall(
+            Status.UNAVAILABLE.withDescription(router.noMembersDescription()));
       }
       return preferred.newCall(method, callOptions);
     }
@@ -233,32 +235,6 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
     if (ownedScheduler != null) {
       ownedScheduler.shutdownNow();
     }
-  }
-
-  /** A streaming call made while no member is known: fails on start. */
-  private static final class FailedCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
-    private final Status status;
-
-    FailedCall(Status status) {
-      this.status = status;
-    }
-
-    @Override
-    public void start(Listener<RespT> listener, Metadata headers) {
-      listener.onClose(status, new Metadata());
-    }
-
-    @Override
-    public void request(int numMessages) {}
-
-    @Override
-    public void cancel(String message, Throwable cause) {}
-
-    @Override
-    public void halfClose() {}
-
-    @Override
-    public void sendMessage(ReqT message) {}
   }
 
   /** Mutable builder; not thread-safe. {@link #build()} makes an immutable channel. */
