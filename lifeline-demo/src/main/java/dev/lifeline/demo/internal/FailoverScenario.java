@@ -153,22 +153,8 @@ final class FailoverScenario {
           th.join(10_000);
         }
         for (Client c : List.of(baseline, lifeline)) {
-          report.result(
-              c.name + ": crash (no lease release), " + storeName,
-              "failovers",
-              c.crash.getTotalCount(),
-              "p50_ms",
-              ms(c.crash, 50),
-              "p99_ms",
-              ms(c.crash, 99));
-          report.result(
-              c.name + ": graceful handover, " + storeName,
-              "failovers",
-              c.graceful.getTotalCount(),
-              "p50_ms",
-              ms(c.graceful, 50),
-              "p99_ms",
-              ms(c.graceful, 99));
+          timeResult(report, c.name + ": crash (no lease release), " + storeName, c.crash);
+          timeResult(report, c.name + ": graceful handover, " + storeName, c.graceful);
           report.result(c.name + ": calls", "calls", c.calls.get(), "failed", c.failed.get());
         }
         report.ratio("crash_p50_vs_baseline", ratio(baseline.crash, lifeline.crash));
@@ -248,6 +234,10 @@ final class FailoverScenario {
       }
     }
     throw last;
+  }
+
+  private static void timeResult(BenchReport report, String name, Histogram h) {
+    report.result(name, "failovers", h.getTotalCount(), "p50_ms", ms(h, 50), "p99_ms", ms(h, 99));
   }
 
   private static Double ms(Histogram h, double p) {
