@@ -78,7 +78,9 @@ public abstract class AbstractGroupFailoverTest {
   private StickyGroupChannel sticky() {
     if (sticky == null) {
       StickyGroupChannel.Builder b =
-          StickyGroupChannel.builder("test").meterRegistry(registry).traceRouting(true);
+          StickyGroupChannel.builder("test")
+              .callPolicy(StickyGroupChannel.defaultPolicy("test").meterRegistry(registry).build())
+              .traceRouting(true);
       for (GroupCluster.Node n : cluster.nodes) {
         b.member(n.address, cluster.channelTo(n));
       }

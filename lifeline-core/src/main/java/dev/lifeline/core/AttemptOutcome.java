@@ -17,18 +17,21 @@ public final class AttemptOutcome {
   private final boolean provablyNotSent;
   private final Duration pushback;
   private final boolean streamStarted;
+  private final boolean redirected;
 
   private AttemptOutcome(
       FailureKind kind,
       String status,
       boolean provablyNotSent,
       Duration pushback,
-      boolean streamStarted) {
+      boolean streamStarted,
+      boolean redirected) {
     this.kind = kind;
     this.status = status;
     this.provablyNotSent = provablyNotSent;
     this.pushback = pushback;
     this.streamStarted = streamStarted;
+    this.redirected = redirected;
   }
 
   /**
@@ -41,6 +44,7 @@ public final class AttemptOutcome {
         Objects.requireNonNull(status, "status"),
         false,
         null,
+        false,
         false);
   }
 
@@ -49,7 +53,7 @@ public final class AttemptOutcome {
    * stream refused), so even a non-idempotent call may be retried.
    */
   public AttemptOutcome notSent() {
-    return new AttemptOutcome(kind, status, true, pushback, streamStarted);
+    return new AttemptOutcome(kind, status, true, pushback, streamStarted, redirected);
   }
 
   /**
@@ -57,12 +61,26 @@ public final class AttemptOutcome {
    * retry".
    */
   public AttemptOutcome pushback(Duration pushback) {
-    return new AttemptOutcome(kind, status, provablyNotSent, pushback, streamStarted);
+    return new AttemptOutcome(kind, status, provablyNotSent, pushback, streamStarted, redirected);
   }
 
   /** Marks that a streaming response had already delivered a message, so it cannot be retried. */
   public AttemptOutcome streamStarted() {
-    return new AttemptOutcome(kind, status, provablyNotSent, pushback, true);
+    return new AttemptOutcome(kind, status, provablyNotSent, pushback, true, redirected);
+  }
+
+  /**
+   * Marks that the transport already knows where the next attempt must go (a leader hint, or the
+   * member another call just found active), so it is made at once instead of after a backoff. It
+   * still counts as an attempt.
+   */
+  public AttemptOutcome redirect() {
+    return new AttemptOutcome(kind, status, provablyNotSent, pushback, streamStarted, true);
+  }
+
+  /** Whether the next attempt has a known, better destination and needs no backoff. */
+  public boolean isRedirected() {
+    return redirected;
   }
 
   /** The failure's classification. */

@@ -1,14 +1,9 @@
 package dev.lifeline.core;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,10 +23,14 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>It takes the breaker's permission per attempt and records its outcome by {@link FailureKind},
- * charges retries to the target's {@link RetryBudget} (never NOT_ACTIVE), never schedules a retry
- * past the deadline, honours pushback, records metrics, logs each attempt at DEBUG and one
- * structured WARN per failed logical call.
+ * <p>It takes the breaker's permission per attempt and records its outcome by {@link FailureKind}
+ * (a stream is judged once, when it is established: see {@link #streamEstablished()}), charges
+ * retries to the target's {@link RetryBudget} (never NOT_ACTIVE), never schedules a retry past the
+ * deadline (a pushback that does not fit stops the call), honours pushback, records metrics, logs
+ * each attempt at DEBUG and one structured WARN per failed logical call.
+ *
+ * <p>Whether an attempt is retried is one pure decision, {@link #decide}, so every transport and
+ * every routing step applies the same rule.
  *
  * <p>Thread-safe: methods are synchronized, so attempts may be driven from different threads
  * (callbacks), one at a time. All fields are guarded by {@code this}.
@@ -40,41 +39,62 @@ public final class CallExecution {
 
   private static final Logger log = LoggerFactory.getLogger(CallExecution.class);
 
+  /**
+   * Without a deadline, a server's pushback longer than this stops the call: nothing may wait
+   * without a bound, and a pushback of days is a request not to retry.
+   */
+  static final Duration MAX_PUSHBACK_WITHOUT_DEADLINE = Duration.ofHours(1);
+
+  /** A call retrying until its deadline still stops here, so a zero-delay loop cannot spin. */
+  static final int MAX_ATTEMPTS_UNTIL_DEADLINE = 1000;
+
   private final CallPolicy policy;
   private final String target;
   private final String method;
   private final RetryPolicy retryPolicy;
+  private final boolean idempotent;
   private final RetryBudget budget;
-  private final CircuitBreaker breaker;
+  private final CallPolicy.MethodMeters meters;
   private final Ticker ticker;
   private final long startNanos;
   private final long timeoutNanos;
+
+  // All below guarded by this.
   private final List<Attempt> attempts = new ArrayList<>();
   private Duration nextDelay = Duration.ZERO;
+  private int delayedRetries;
   private long attemptStartNanos;
-  private boolean permitHeld;
+  private boolean attemptInProgress;
+  // The breaker whose permission the current attempt holds; null if none (disabled, or already
+  // recorded because the stream was established).
+  private CircuitBreaker heldBreaker;
   private CallReport report;
   private boolean finished;
 
-  CallExecution(CallPolicy policy, String target, String method, long timeoutNanos) {
+  CallExecution(
+      CallPolicy policy, String target, String method, long timeoutNanos, boolean idempotent) {
     this.policy = policy;
     this.target = target;
     this.method = method;
     this.retryPolicy = policy.retryPolicy(method);
+    this.idempotent = retryPolicy.idempotent().orElse(idempotent);
     this.budget = policy.retryBudget(target);
-    this.breaker =
-        policy.circuitBreakers().isDisabled()
-            ? null
-            : policy.circuitBreakers().breaker(target, method);
+    this.meters = policy.methodMeters(method);
     this.ticker = policy.ticker();
     this.startNanos = ticker.nanos();
     this.timeoutNanos = timeoutNanos;
     budget.onCall();
+    policy.callStarted();
   }
 
   /** The policy that applies to this call (the method's override, if any). */
   public RetryPolicy retryPolicy() {
     return retryPolicy;
+  }
+
+  /** Whether this call may safely run twice: the policy's override, else the method's own. */
+  public boolean idempotent() {
+    return idempotent;
   }
 
   /** The target. */
@@ -89,28 +109,47 @@ public final class CallExecution {
 
   /** Attempts started so far. */
   public synchronized int attemptCount() {
-    return attempts.size() + (permitHeld ? 1 : 0);
+    return attempts.size() + (attemptInProgress ? 1 : 0);
   }
 
   /**
-   * Asks the circuit breaker for permission to make the next attempt.
+   * Asks the circuit breaker of the call's target for permission to make the next attempt.
    *
    * @return {@code true} to go ahead; {@code false} if the breaker is open, in which case the call
    *     is finished with {@link StopReason#BREAKER_OPEN} and {@link #report()} describes it
    * @throws IllegalStateException if the call is finished or an attempt is already in progress
    */
   public synchronized boolean beforeAttempt() {
-    if (finished) {
-      throw new IllegalStateException("call already finished: " + report.stopReason());
-    }
-    if (permitHeld) {
-      throw new IllegalStateException("attempt " + (attempts.size() + 1) + " still in progress");
-    }
-    if (breaker != null && !breaker.tryAcquirePermission()) {
+    if (!tryAttempt(target)) {
       finish(StopReason.BREAKER_OPEN);
       return false;
     }
-    permitHeld = true;
+    return true;
+  }
+
+  /**
+   * Asks the circuit breaker of {@code breakerTarget} (the member or address this attempt goes to)
+   * for permission to make the next attempt. Unlike {@link #beforeAttempt()}, a refusal does not
+   * finish the call: a transport that can route the attempt elsewhere may ask again for another
+   * target, or {@linkplain #abandon abandon} the call with {@link StopReason#BREAKER_OPEN}.
+   *
+   * @return whether the attempt may go ahead
+   * @throws IllegalStateException if the call is finished or an attempt is already in progress
+   */
+  public synchronized boolean tryAttempt(String breakerTarget) {
+    if (finished) {
+      throw new IllegalStateException("call already finished: " + report.stopReason());
+    }
+    if (attemptInProgress) {
+      throw new IllegalStateException("attempt " + (attempts.size() + 1) + " still in progress");
+    }
+    CircuitBreakers breakers = policy.circuitBreakers();
+    CircuitBreaker breaker = breakers.isDisabled() ? null : breakers.breaker(breakerTarget, method);
+    if (breaker != null && !breaker.tryAcquirePermission()) {
+      return false;
+    }
+    heldBreaker = breaker;
+    attemptInProgress = true;
     attemptStartNanos = ticker.nanos();
     return true;
   }
@@ -133,17 +172,32 @@ public final class CallExecution {
     return timeoutNanos < 0 ? null : Duration.ofNanos(Math.max(0, remainingNanos()));
   }
 
+  /**
+   * Records that the current attempt's stream is established (its response headers or first message
+   * arrived). The breaker judges a stream here, once, and its permission is released: a long stream
+   * must neither look slow nor hold one of the half-open breaker's few trial permits for its whole
+   * life. What happens to the stream later is not recorded by the breaker.
+   */
+  public synchronized void streamEstablished() {
+    if (attemptInProgress && heldBreaker != null) {
+      heldBreaker.onSuccess(Math.max(0, ticker.nanos() - attemptStartNanos), TimeUnit.NANOSECONDS);
+      heldBreaker = null;
+    }
+  }
+
   /** Records that the current attempt succeeded; the call is finished. */
   public synchronized void succeeded() {
     long duration = endAttempt();
-    if (breaker != null) {
-      breaker.onSuccess(duration, TimeUnit.NANOSECONDS);
+    if (heldBreaker != null) {
+      heldBreaker.onSuccess(duration, TimeUnit.NANOSECONDS);
+      heldBreaker = null;
     }
     attempts.add(
         new Attempt(attempts.size() + 1, "OK", null, nextDelay, Duration.ofNanos(duration)));
     finished = true;
     logAttempt(attempts.get(attempts.size() - 1));
-    recordCall("success");
+    policy.callEnded();
+    meters.record(null, attempts.size(), elapsedNanos());
   }
 
   /** Convenience for {@link #afterAttempt(AttemptOutcome)}; {@code pushback} may be null. */
@@ -159,19 +213,17 @@ public final class CallExecution {
    * @throws IllegalStateException if no attempt is in progress
    */
   public synchronized Decision afterAttempt(AttemptOutcome outcome) {
-    if (!permitHeld) {
-      throw new IllegalStateException("no attempt in progress: call beforeAttempt() first");
-    }
     long duration = endAttempt();
     FailureKind kind = outcome.kind();
-    if (breaker != null) {
+    if (heldBreaker != null) {
       if (kind.isBreakerIgnored()) {
-        breaker.releasePermission();
+        heldBreaker.releasePermission();
       } else if (kind.isBreakerFailure()) {
-        breaker.onError(duration, TimeUnit.NANOSECONDS, new BreakerFailure(kind));
+        heldBreaker.onError(duration, TimeUnit.NANOSECONDS, new BreakerFailure(kind));
       } else {
-        breaker.onSuccess(duration, TimeUnit.NANOSECONDS);
+        heldBreaker.onSuccess(duration, TimeUnit.NANOSECONDS);
       }
+      heldBreaker = null;
     }
     Attempt attempt =
         new Attempt(
@@ -183,50 +235,110 @@ public final class CallExecution {
     attempts.add(attempt);
     logAttempt(attempt);
 
-    StopReason stop = null;
-    Duration delay = null;
-    if (kind == FailureKind.CANCELLED) {
-      stop = StopReason.CANCELLED;
-    } else if (timeoutNanos >= 0 && remainingNanos() <= 0) {
-      stop = StopReason.DEADLINE;
-    } else if (outcome.isStreamStarted()) {
-      stop = StopReason.STREAM_STARTED;
-    } else if (!retryPolicy.retries(kind)) {
-      stop = StopReason.NON_RETRYABLE;
-    } else if (!retryPolicy.idempotent() && !outcome.isProvablyNotSent()) {
-      stop = StopReason.NOT_IDEMPOTENT;
-    } else if (attempts.size() >= retryPolicy.maxAttempts()) {
-      stop = StopReason.ATTEMPTS_EXHAUSTED;
-    } else {
-      Duration pushback = retryPolicy.honorPushback() ? outcome.pushbackDelay().orElse(null) : null;
-      if (pushback != null && pushback.isNegative()) {
-        stop = StopReason.PUSHBACK;
-      } else {
-        delay =
-            pushback != null
-                ? pushback
-                : retryPolicy.backoff().delay(attempts.size(), policy.random());
-        if (timeoutNanos >= 0 && delay.toNanos() >= remainingNanos()) {
-          stop = StopReason.DEADLINE;
-        } else if (kind.chargesRetryBudget() && !budget.tryRetry()) {
-          stop = StopReason.BUDGET_EXHAUSTED;
-          Counter.builder("lifeline.retry.budget.rejections")
-              .tag("service", policy.service())
-              .register(meters())
-              .increment();
-        }
-      }
+    Plan plan =
+        decide(
+            retryPolicy,
+            idempotent,
+            outcome,
+            attempts.size(),
+            delayedRetries,
+            timeoutNanos < 0 ? null : Duration.ofNanos(remainingNanos()),
+            policy.random().getAsDouble());
+    StopReason stop = plan.stop();
+    if (stop == null && kind.chargesRetryBudget() && !budget.tryRetry()) {
+      stop = StopReason.BUDGET_EXHAUSTED;
+      policy.budgetRejected();
     }
     if (stop != null) {
       return Decision.stop(finish(stop));
     }
-    nextDelay = delay;
-    Counter.builder("lifeline.retries")
-        .tag("service", policy.service())
-        .tag("reason", kind.name().toLowerCase(Locale.ROOT))
-        .register(meters())
-        .increment();
-    return Decision.retryAfter(delay);
+    if (plan.backoff()) {
+      delayedRetries++;
+    }
+    nextDelay = plan.delay();
+    policy.retried(kind);
+    return Decision.retryAfter(plan.delay());
+  }
+
+  /**
+   * What to do after a failed attempt: stop (and why), or retry after a delay. Pure, so the table
+   * of cases is tested directly and every transport applies the same rule.
+   *
+   * @param attemptsMade attempts finished so far, this one included
+   * @param delayedRetries retries so far that waited out a backoff (redirects do not count)
+   * @param remaining time left before the deadline, or {@code null} without one
+   * @param random a uniform draw from {@code [0, 1)} for the backoff's jitter
+   */
+  static Plan decide(
+      RetryPolicy policy,
+      boolean idempotent,
+      AttemptOutcome outcome,
+      int attemptsMade,
+      int delayedRetries,
+      Duration remaining,
+      double random) {
+    FailureKind kind = outcome.kind();
+    if (kind == FailureKind.CANCELLED) {
+      return Plan.stop(StopReason.CANCELLED);
+    }
+    if (remaining != null && remaining.isZero()) {
+      return Plan.stop(StopReason.DEADLINE);
+    }
+    if (outcome.isStreamStarted()) {
+      // The caller has seen messages of this stream: replaying it would duplicate them.
+      return Plan.stop(StopReason.STREAM_STARTED);
+    }
+    if (!policy.retries(kind)) {
+      return Plan.stop(StopReason.NON_RETRYABLE);
+    }
+    if (!idempotent && !outcome.isProvablyNotSent()) {
+      // The request may have run; running it again could apply a write twice.
+      return Plan.stop(StopReason.NOT_IDEMPOTENT);
+    }
+    if (attemptsExhausted(policy, attemptsMade, remaining != null)) {
+      return Plan.stop(StopReason.ATTEMPTS_EXHAUSTED);
+    }
+    Duration pushback = policy.honorPushback() ? outcome.pushbackDelay().orElse(null) : null;
+    Duration delay;
+    boolean backoff = false;
+    if (pushback != null) {
+      if (pushback.isNegative()) {
+        return Plan.stop(StopReason.PUSHBACK);
+      }
+      if (remaining == null && pushback.compareTo(MAX_PUSHBACK_WITHOUT_DEADLINE) > 0) {
+        return Plan.stop(StopReason.PUSHBACK);
+      }
+      delay = pushback;
+    } else if (outcome.isRedirected()) {
+      delay = Duration.ZERO;
+    } else {
+      delay = policy.backoff().delay(delayedRetries + 1, () -> random);
+      backoff = true;
+    }
+    if (remaining != null && delay.compareTo(remaining) >= 0) {
+      // The wait would end at or after the deadline: the next attempt could never finish in time.
+      return Plan.stop(StopReason.DEADLINE);
+    }
+    return new Plan(null, delay, backoff);
+  }
+
+  /** Attempts are counted honestly: maxAttempts includes the first call. */
+  private static boolean attemptsExhausted(RetryPolicy policy, int made, boolean hasDeadline) {
+    if (policy.retryUntilDeadline() && hasDeadline) {
+      return made >= MAX_ATTEMPTS_UNTIL_DEADLINE;
+    }
+    return made >= policy.maxAttempts();
+  }
+
+  /**
+   * The outcome of {@link #decide}: {@code stop} is non-null to stop; otherwise retry after {@code
+   * delay}, which is a backoff (it advances the backoff schedule) unless it came from a redirect or
+   * pushback.
+   */
+  record Plan(StopReason stop, Duration delay, boolean backoff) {
+    static Plan stop(StopReason reason) {
+      return new Plan(reason, null, false);
+    }
   }
 
   /**
@@ -239,10 +351,11 @@ public final class CallExecution {
     if (finished) {
       return report;
     }
-    if (permitHeld && breaker != null) {
-      breaker.releasePermission();
+    if (heldBreaker != null) {
+      heldBreaker.releasePermission();
+      heldBreaker = null;
     }
-    permitHeld = false;
+    attemptInProgress = false;
     return finish(reason);
   }
 
@@ -259,32 +372,28 @@ public final class CallExecution {
   }
 
   private long remainingNanos() {
-    return timeoutNanos - (ticker.nanos() - startNanos);
+    return Math.max(0, timeoutNanos - (ticker.nanos() - startNanos));
+  }
+
+  private long elapsedNanos() {
+    return Math.max(0, ticker.nanos() - startNanos);
   }
 
   private long endAttempt() {
-    if (!permitHeld) {
+    if (!attemptInProgress) {
       throw new IllegalStateException("no attempt in progress: call beforeAttempt() first");
     }
-    permitHeld = false;
+    attemptInProgress = false;
     return Math.max(0, ticker.nanos() - attemptStartNanos);
-  }
-
-  private MeterRegistry meters() {
-    return policy.meterRegistry();
   }
 
   private CallReport finish(StopReason reason) {
     finished = true;
     report =
         new CallReport(
-            policy.service(),
-            target,
-            method,
-            attempts,
-            Duration.ofNanos(Math.max(0, ticker.nanos() - startNanos)),
-            reason);
-    recordCall(reason.name().toLowerCase(Locale.ROOT));
+            policy.service(), target, method, attempts, Duration.ofNanos(elapsedNanos()), reason);
+    policy.callEnded();
+    meters.record(reason, attempts.size(), elapsedNanos());
     if (reason != StopReason.CANCELLED) {
       log.atWarn()
           .addKeyValue("service", policy.service())
@@ -310,27 +419,6 @@ public final class CallExecution {
         .addKeyValue("delay_before_ms", a.delayBefore().toMillis())
         .addKeyValue("duration_ms", a.duration().toMillis())
         .log("attempt finished");
-  }
-
-  private void recordCall(String outcome) {
-    MeterRegistry m = meters();
-    Counter.builder("lifeline.calls")
-        .tag("service", policy.service())
-        .tag("method", method)
-        .tag("outcome", outcome)
-        .register(m)
-        .increment();
-    DistributionSummary.builder("lifeline.call.attempts")
-        .tag("service", policy.service())
-        .tag("method", method)
-        .register(m)
-        .record(attempts.size());
-    Timer.builder("lifeline.call.duration")
-        .tag("service", policy.service())
-        .tag("method", method)
-        .tag("outcome", outcome)
-        .register(m)
-        .record(Math.max(0, ticker.nanos() - startNanos), TimeUnit.NANOSECONDS);
   }
 
   /** What the breaker records for a failed attempt; carries no stack trace. */

@@ -1,9 +1,14 @@
 package dev.lifeline.core;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -11,6 +16,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 
@@ -27,9 +34,13 @@ import java.util.function.Supplier;
  *
  * <p>Metrics (tags are low-cardinality: service, method, outcome, reason): {@code lifeline.calls},
  * {@code lifeline.call.attempts} (distribution), {@code lifeline.retries{reason}}, {@code
- * lifeline.retry.budget.rejections}, {@code lifeline.call.duration} (timer).
+ * lifeline.retry.budget.rejections}, {@code lifeline.call.duration} (timer) and {@code
+ * lifeline.calls.in_flight} (logical calls started and not yet finished). The service's meters are
+ * registered, at zero, when the policy is built; a method's the first time it is called. No call
+ * looks a meter up.
  *
- * <p>Immutable and thread-safe (the per-target budgets are created on first use).
+ * <p>Immutable and thread-safe (the per-target budgets and per-method meters are created on first
+ * use).
  */
 public final class CallPolicy {
 
@@ -43,6 +54,10 @@ public final class CallPolicy {
   private final MeterRegistry meters;
   private final Ticker ticker;
   private final DoubleSupplier random;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final Map<FailureKind, Counter> retries = new EnumMap<>(FailureKind.class);
+  private final Counter budgetRejections;
+  private final ConcurrentHashMap<String, MethodMeters> methodMeters = new ConcurrentHashMap<>();
 
   private CallPolicy(Builder b) {
     this.service = b.service;
@@ -51,11 +66,33 @@ public final class CallPolicy {
     Ticker t = b.ticker;
     this.budgetFactory =
         b.budgetFactory != null ? b.budgetFactory : () -> RetryBudget.builder().ticker(t).build();
-    this.breakers = b.breakers != null ? b.breakers : CircuitBreakers.defaults();
+    // Default breakers report to this policy's registry, not the global one.
+    this.breakers =
+        b.breakers != null ? b.breakers : CircuitBreakers.builder().meterRegistry(b.meters).build();
     this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
     this.meters = b.meters;
     this.ticker = b.ticker;
     this.random = b.random;
+    Gauge.builder("lifeline.calls.in_flight", inFlight, AtomicInteger::get)
+        .description("Logical calls started and not yet finished")
+        .tag("service", service)
+        .register(meters);
+    for (FailureKind kind : FailureKind.values()) {
+      if (kind.isRetryable()) {
+        retries.put(
+            kind,
+            Counter.builder("lifeline.retries")
+                .description("Retries made, by the failure that caused them")
+                .tag("service", service)
+                .tag("reason", kind.name().toLowerCase(Locale.ROOT))
+                .register(meters));
+      }
+    }
+    this.budgetRejections =
+        Counter.builder("lifeline.retry.budget.rejections")
+            .description("Retries refused because the target's retry budget was spent")
+            .tag("service", service)
+            .register(meters);
   }
 
   /** A builder; {@link Builder#service(String)} is required. */
@@ -63,18 +100,37 @@ public final class CallPolicy {
     return new Builder();
   }
 
-  /** Starts a logical call without a deadline. */
+  /** Starts a logical call without a deadline, of a method that is not idempotent. */
   public CallExecution start(String target, String method) {
-    return new CallExecution(this, target, method, -1);
+    return start(target, method, null, false);
+  }
+
+  /**
+   * Starts a logical call of a method that is not idempotent (unless the retry policy says so) that
+   * must finish within {@code timeout} from now; {@code null} means no deadline.
+   */
+  public CallExecution start(String target, String method, Duration timeout) {
+    return start(target, method, timeout, false);
   }
 
   /**
    * Starts a logical call that must finish within {@code timeout} from now; {@code null} means no
    * deadline. No retry is scheduled past it.
+   *
+   * @param methodIdempotent whether the method itself is idempotent (from its gRPC descriptor or
+   *     HTTP method); the retry policy's {@link RetryPolicy#idempotent()} overrides it
    */
-  public CallExecution start(String target, String method, Duration timeout) {
-    long nanos = timeout == null ? -1 : Math.max(0, timeout.toNanos());
-    return new CallExecution(this, target, method, nanos);
+  public CallExecution start(
+      String target, String method, Duration timeout, boolean methodIdempotent) {
+    long nanos = timeout == null ? -1 : saturatedNanos(timeout);
+    return new CallExecution(this, target, method, nanos, methodIdempotent);
+  }
+
+  private static long saturatedNanos(Duration d) {
+    if (d.isNegative()) {
+      return 0;
+    }
+    return d.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toNanos();
   }
 
   /** The called service's name, e.g. a Dapr app id. */
@@ -135,6 +191,96 @@ public final class CallPolicy {
   /** The uniform {@code [0, 1)} random source used for jitter. */
   public DoubleSupplier random() {
     return random;
+  }
+
+  /** Logical calls of this policy started and not yet finished. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  void callStarted() {
+    inFlight.incrementAndGet();
+  }
+
+  void callEnded() {
+    inFlight.decrementAndGet();
+  }
+
+  void retried(FailureKind kind) {
+    Counter c = retries.get(kind);
+    if (c != null) {
+      c.increment();
+    }
+  }
+
+  void budgetRejected() {
+    budgetRejections.increment();
+  }
+
+  MethodMeters methodMeters(String method) {
+    MethodMeters m = methodMeters.get(method);
+    return m != null ? m : methodMeters.computeIfAbsent(method, this::newMethodMeters);
+  }
+
+  private MethodMeters newMethodMeters(String method) {
+    return new MethodMeters(service, method, meters);
+  }
+
+  /** The meters of one method, bound once so that a call never looks a meter up. Thread-safe. */
+  static final class MethodMeters {
+    private final Counter successes;
+    private final Timer successDuration;
+    private final Map<StopReason, Counter> failures = new EnumMap<>(StopReason.class);
+    private final Map<StopReason, Timer> failureDuration = new EnumMap<>(StopReason.class);
+    private final DistributionSummary attempts;
+
+    MethodMeters(String service, String method, MeterRegistry registry) {
+      successes = calls(service, method, "success", registry);
+      successDuration = duration(service, method, "success", registry);
+      for (StopReason r : StopReason.values()) {
+        String outcome = r.name().toLowerCase(Locale.ROOT);
+        failures.put(r, calls(service, method, outcome, registry));
+        failureDuration.put(r, duration(service, method, outcome, registry));
+      }
+      attempts =
+          DistributionSummary.builder("lifeline.call.attempts")
+              .description("Attempts per logical call, the first included")
+              .tag("service", service)
+              .tag("method", method)
+              .register(registry);
+    }
+
+    private static Counter calls(
+        String service, String method, String outcome, MeterRegistry registry) {
+      return Counter.builder("lifeline.calls")
+          .description("Logical calls, by how they ended")
+          .tag("service", service)
+          .tag("method", method)
+          .tag("outcome", outcome)
+          .register(registry);
+    }
+
+    private static Timer duration(
+        String service, String method, String outcome, MeterRegistry registry) {
+      return Timer.builder("lifeline.call.duration")
+          .description("Duration of logical calls, all attempts and waits included")
+          .tag("service", service)
+          .tag("method", method)
+          .tag("outcome", outcome)
+          .register(registry);
+    }
+
+    /** Records a finished call; {@code stop} is null on success. */
+    void record(StopReason stop, int attemptCount, long nanos) {
+      if (stop == null) {
+        successes.increment();
+        successDuration.record(nanos, TimeUnit.NANOSECONDS);
+      } else {
+        failures.get(stop).increment();
+        failureDuration.get(stop).record(nanos, TimeUnit.NANOSECONDS);
+      }
+      attempts.record(attemptCount);
+    }
   }
 
   /** Builds a {@link CallPolicy}. Not thread-safe. */
@@ -199,7 +345,10 @@ public final class CallPolicy {
       return this;
     }
 
-    /** The circuit breakers. Default {@link CircuitBreakers#defaults()}. */
+    /**
+     * The circuit breakers. Default: {@link CircuitBreakers#builder()} defaults, reporting to this
+     * policy's {@link #meterRegistry}.
+     */
     public Builder circuitBreakers(CircuitBreakers breakers) {
       this.breakers = Objects.requireNonNull(breakers, "circuitBreakers");
       return this;

@@ -21,8 +21,15 @@ import java.util.concurrent.ConcurrentMap;
  * Resilience4j monitoring sees them.
  *
  * <p>Lifeline's defaults: count-based sliding window of 20 calls, at least 10 calls before the rate
- * is judged, open at 50% failures, stay open 10 s, then half-open admitting 3 trial calls; system
- * clock. Breaker names are {@code target} or {@code target method}.
+ * is judged, open at 50% failures, stay open 10 s, then half-open admitting 3 trial calls for at
+ * most 30 s (then open again); slow calls are not failures (Resilience4j's own default, which
+ * counts every call over 60 s as slow and opens on 100 % slow calls, would open the breaker of a
+ * healthy service whose calls are long); system clock. Breaker names are {@code target} or {@code
+ * target method}.
+ *
+ * <p>Lifeline asks a breaker per attempt; a stream is judged when it is established (first response
+ * headers or message), so long streams neither look slow nor hold a half-open trial permit for
+ * their whole life.
  *
  * <p>Metrics: gauge {@code lifeline.breaker.state{breaker}} (0 closed, 1 open, 2 half-open, 3
  * other) and counter {@code lifeline.breaker.transitions{breaker,from,to}}.
@@ -32,6 +39,9 @@ import java.util.concurrent.ConcurrentMap;
 public final class CircuitBreakers {
 
   private static final CircuitBreakers DISABLED = new CircuitBreakers(null);
+
+  /** A slow-call threshold no call reaches: Resilience4j has no switch to turn the rule off. */
+  private static final Duration SLOW_CALLS_OFF = Duration.ofDays(3650);
 
   private final CircuitBreakerRegistry registry;
   private final CircuitBreakerConfig config;
@@ -55,6 +65,10 @@ public final class CircuitBreakers {
             .failureRateThreshold(b.failureRateThreshold)
             .waitDurationInOpenState(b.waitDurationInOpenState)
             .permittedNumberOfCallsInHalfOpenState(b.permittedCallsInHalfOpen)
+            .maxWaitDurationInHalfOpenState(b.maxWaitInHalfOpen)
+            .slowCallDurationThreshold(
+                b.slowCallDuration != null ? b.slowCallDuration : SLOW_CALLS_OFF)
+            .slowCallRateThreshold(b.slowCallDuration != null ? b.slowCallRate : 100)
             .clock(b.clock);
     this.config = cb.build();
     this.registry = b.registry != null ? b.registry : CircuitBreakerRegistry.of(config);
@@ -148,6 +162,9 @@ public final class CircuitBreakers {
     private float failureRateThreshold = 50;
     private Duration waitDurationInOpenState = Duration.ofSeconds(10);
     private int permittedCallsInHalfOpen = 3;
+    private Duration maxWaitInHalfOpen = Duration.ofSeconds(30);
+    private Duration slowCallDuration;
+    private float slowCallRate = 100;
     private boolean perMethod;
     private Clock clock = Clock.systemUTC();
     private CircuitBreakerRegistry registry;
@@ -222,6 +239,46 @@ public final class CircuitBreakers {
             "permittedCallsInHalfOpenState: " + calls + " (expected: >= 1 and <= 1000)");
       }
       this.permittedCallsInHalfOpen = calls;
+      return this;
+    }
+
+    /**
+     * How long a half-open breaker waits for its trial calls to end before it opens again; zero
+     * waits for ever. Default 30 s.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder maxWaitDurationInHalfOpenState(Duration wait) {
+      Objects.requireNonNull(wait, "maxWaitDurationInHalfOpenState");
+      if (wait.isNegative()) {
+        throw new IllegalArgumentException(
+            "maxWaitDurationInHalfOpenState: " + wait + " (expected: >= 0)");
+      }
+      this.maxWaitInHalfOpen = wait;
+      return this;
+    }
+
+    /**
+     * Counts attempts slower than {@code threshold} as slow, and opens the breaker when {@code
+     * ratePercent} of the recorded attempts are slow, even if they succeeded. Default: off, because
+     * a service whose calls are long (reports, long polls) is not failing. A stream counts only up
+     * to its establishment.
+     *
+     * @throws IllegalArgumentException if {@code threshold} is not positive or {@code ratePercent}
+     *     is not within {@code (0, 100]}
+     */
+    public Builder slowCalls(Duration threshold, float ratePercent) {
+      Objects.requireNonNull(threshold, "slowCalls threshold");
+      if (threshold.isNegative() || threshold.isZero()) {
+        throw new IllegalArgumentException(
+            "slowCalls threshold: " + threshold + " (expected: > 0)");
+      }
+      if (!(ratePercent > 0 && ratePercent <= 100)) {
+        throw new IllegalArgumentException(
+            "slowCalls ratePercent: " + ratePercent + " (expected: > 0 and <= 100)");
+      }
+      this.slowCallDuration = threshold;
+      this.slowCallRate = ratePercent;
       return this;
     }
 

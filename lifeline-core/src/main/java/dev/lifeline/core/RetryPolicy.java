@@ -12,8 +12,14 @@ import java.util.Set;
  *
  * <p>Defaults ({@link #defaults()}): {@code maxAttempts} 3 (the first call plus two retries);
  * backoff {@code exponential(100 ms, 10 s)} ×2 with ±20% jitter; no per-attempt timeout; retry on
- * {@link FailureKind#UNAVAILABLE} and {@link FailureKind#NOT_ACTIVE}; idempotent; server pushback
- * honoured.
+ * {@link FailureKind#UNAVAILABLE} and {@link FailureKind#NOT_ACTIVE}; idempotency taken from the
+ * method (see {@link #idempotent()}); server pushback honoured; the attempt count bounds every call
+ * ({@link #retryUntilDeadline()} off).
+ *
+ * <p>The one rule for what is retried: a failed attempt is tried again only if its kind is listed
+ * in {@link #retryOn()} (NOT_ACTIVE always is), attempts and deadline leave room, and either the
+ * request provably never reached the server's application (no request headers left this client, the
+ * connection was refused, or a standby answered NOT_ACTIVE) or the call is idempotent.
  *
  * <p>Immutable and thread-safe. Build with {@link #builder()} or modify with {@link #toBuilder()}.
  */
@@ -26,8 +32,9 @@ public final class RetryPolicy {
   private final Backoff backoff;
   private final Duration perAttemptTimeout;
   private final Set<FailureKind> retryOn;
-  private final boolean idempotent;
+  private final Boolean idempotent;
   private final boolean honorPushback;
+  private final boolean retryUntilDeadline;
 
   private RetryPolicy(Builder b) {
     this.maxAttempts = b.maxAttempts;
@@ -36,6 +43,7 @@ public final class RetryPolicy {
     this.retryOn = Collections.unmodifiableSet(EnumSet.copyOf(b.retryOn));
     this.idempotent = b.idempotent;
     this.honorPushback = b.honorPushback;
+    this.retryUntilDeadline = b.retryUntilDeadline;
   }
 
   /** The default policy described in the class documentation. */
@@ -62,6 +70,7 @@ public final class RetryPolicy {
     b.retryOn = EnumSet.copyOf(retryOn);
     b.idempotent = idempotent;
     b.honorPushback = honorPushback;
+    b.retryUntilDeadline = retryUntilDeadline;
     return b;
   }
 
@@ -85,17 +94,37 @@ public final class RetryPolicy {
     return retryOn;
   }
 
-  /** Whether {@code kind} may be retried under this policy. */
+  /**
+   * Whether {@code kind} may be retried under this policy. NOT_ACTIVE always may: a standby never
+   * ran the request, so moving the call to the active member is always safe.
+   */
   public boolean retries(FailureKind kind) {
-    return retryOn.contains(kind);
+    return kind == FailureKind.NOT_ACTIVE || retryOn.contains(kind);
   }
 
   /**
-   * Whether the call may safely run twice. A non-idempotent call is retried only when the request
-   * provably never reached the server (connection refused, stream refused, NOT_ACTIVE).
+   * Whether the call may safely run twice, if this policy says so; empty (the default) lets the
+   * method decide: a gRPC method is idempotent when its {@code .proto} declares {@code
+   * idempotency_level = IDEMPOTENT} or {@code NO_SIDE_EFFECTS} ({@code
+   * MethodDescriptor.isIdempotent()} or {@code isSafe()}); an HTTP request when its method is (RFC
+   * 9110: GET, HEAD, PUT, DELETE, OPTIONS, TRACE). Unmarked gRPC methods are not idempotent,
+   * because a write that is re-sent after it may have run is the failure this library exists to
+   * prevent; mark read methods in the {@code .proto}, or override here per method.
+   *
+   * <p>A non-idempotent call is retried only when the request provably never reached the server's
+   * application.
    */
-  public boolean idempotent() {
-    return idempotent;
+  public Optional<Boolean> idempotent() {
+    return Optional.ofNullable(idempotent);
+  }
+
+  /**
+   * Whether a call with a deadline keeps retrying until the deadline leaves no room for the next
+   * backoff, instead of stopping after {@link #maxAttempts()}. Calls without a deadline always stop
+   * after {@code maxAttempts}.
+   */
+  public boolean retryUntilDeadline() {
+    return retryUntilDeadline;
   }
 
   /** Whether a server's pushback (e.g. {@code grpc-retry-pushback-ms}) replaces the backoff. */
@@ -113,14 +142,21 @@ public final class RetryPolicy {
         && backoff.equals(p.backoff)
         && Objects.equals(perAttemptTimeout, p.perAttemptTimeout)
         && retryOn.equals(p.retryOn)
-        && idempotent == p.idempotent
-        && honorPushback == p.honorPushback;
+        && Objects.equals(idempotent, p.idempotent)
+        && honorPushback == p.honorPushback
+        && retryUntilDeadline == p.retryUntilDeadline;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
-        maxAttempts, backoff, perAttemptTimeout, retryOn, idempotent, honorPushback);
+        maxAttempts,
+        backoff,
+        perAttemptTimeout,
+        retryOn,
+        idempotent,
+        honorPushback,
+        retryUntilDeadline);
   }
 
   @Override
@@ -137,6 +173,8 @@ public final class RetryPolicy {
         + idempotent
         + ", honorPushback="
         + honorPushback
+        + ", retryUntilDeadline="
+        + retryUntilDeadline
         + "}";
   }
 
@@ -151,8 +189,9 @@ public final class RetryPolicy {
     private Duration perAttemptTimeout;
     private EnumSet<FailureKind> retryOn =
         EnumSet.of(FailureKind.UNAVAILABLE, FailureKind.NOT_ACTIVE);
-    private boolean idempotent = true;
+    private Boolean idempotent;
     private boolean honorPushback = true;
+    private boolean retryUntilDeadline;
 
     private Builder() {}
 
@@ -231,9 +270,23 @@ public final class RetryPolicy {
       return this;
     }
 
-    /** Whether the call may safely run twice. Default {@code true}. */
+    /**
+     * Whether the call may safely run twice, overriding what the method says. Default: unset, the
+     * method decides (see {@link RetryPolicy#idempotent()}).
+     */
     public Builder idempotent(boolean idempotent) {
       this.idempotent = idempotent;
+      return this;
+    }
+
+    /**
+     * Whether a call with a deadline keeps retrying until its deadline leaves no room for the next
+     * backoff, instead of stopping after {@link #maxAttempts}. Default {@code false}. Useful where
+     * a restart or failover may take longer than the attempts' backoffs add up to, and the caller's
+     * deadline is the real limit.
+     */
+    public Builder retryUntilDeadline(boolean retryUntilDeadline) {
+      this.retryUntilDeadline = retryUntilDeadline;
       return this;
     }
 

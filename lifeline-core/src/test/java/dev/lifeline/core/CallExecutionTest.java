@@ -25,8 +25,13 @@ class CallExecutionTest {
         .meterRegistry(meters);
   }
 
+  /** An idempotent call's policy: these tests are about when and how often, not about safety. */
   private static RetryPolicy fixed(int attempts, Duration delay) {
-    return RetryPolicy.builder().maxAttempts(attempts).backoff(Backoff.fixed(delay)).build();
+    return RetryPolicy.builder()
+        .maxAttempts(attempts)
+        .backoff(Backoff.fixed(delay))
+        .idempotent(true)
+        .build();
   }
 
   @Test
@@ -299,5 +304,122 @@ class CallExecutionTest {
     assertThat(p.redactedHeaders())
         .containsEntry("dapr-app-id", "ai-model")
         .containsEntry("dapr-api-token", "<redacted>");
+  }
+
+  @Test
+  void anUnmarkedMethodIsNotIdempotentAndAMarkedOneIs() {
+    CallPolicy p = policy(RetryPolicy.defaults()).build();
+    CallExecution write = p.start("t", M, null, false);
+    write.beforeAttempt();
+    assertThat(write.afterAttempt(FailureKind.UNAVAILABLE, "reset", false, null).stopReason())
+        .isEqualTo(StopReason.NOT_IDEMPOTENT);
+    CallExecution read = p.start("t", M, null, true);
+    read.beforeAttempt();
+    assertThat(read.afterAttempt(FailureKind.UNAVAILABLE, "reset", false, null).retry()).isTrue();
+  }
+
+  @Test
+  void aPolicyOverrideWinsOverTheMethodsOwnIdempotency() {
+    CallPolicy p =
+        policy(RetryPolicy.defaults())
+            .retryPolicy("svc/Get", RetryPolicy.builder().idempotent(false).build())
+            .build();
+    assertThat(p.start("t", "svc/Get", null, true).idempotent()).isFalse();
+    assertThat(p.start("t", "svc/Other", null, true).idempotent()).isTrue();
+  }
+
+  // Review finding 7: a pushback of 99999999999999 ms overflowed Duration.toNanos() and the
+  // exception escaped the engine, leaving the call open.
+  @Test
+  void aHugePushbackStopsTheCallWithoutOverflowing() {
+    CallExecution call =
+        policy(fixed(3, Duration.ofMillis(100))).build().start("t", M, Duration.ofSeconds(1));
+    call.beforeAttempt();
+    Decision d =
+        call.afterAttempt(
+            FailureKind.UNAVAILABLE, "UNAVAILABLE", false, Duration.ofMillis(99_999_999_999_999L));
+    assertThat(d.stopReason()).isEqualTo(StopReason.DEADLINE);
+  }
+
+  @Test
+  void aCallThatRetriesUntilItsDeadlineIgnoresTheAttemptCount() {
+    RetryPolicy p = fixed(2, Duration.ofMillis(100)).toBuilder().retryUntilDeadline(true).build();
+    CallExecution call = policy(p).build().start("t", M, Duration.ofSeconds(1));
+    int attempts = 0;
+    Decision d;
+    do {
+      call.beforeAttempt();
+      attempts++;
+      d = call.afterAttempt(FailureKind.UNAVAILABLE, "UNAVAILABLE", false, null);
+      if (d.retry()) {
+        time.forward(d.delay());
+      }
+    } while (d.retry());
+    assertThat(attempts).isEqualTo(10);
+    assertThat(d.stopReason()).isEqualTo(StopReason.DEADLINE);
+  }
+
+  // Review finding 6: a server stream held its breaker permit for its whole life, so long streams
+  // looked slow and three of them wedged a half-open breaker for every other call.
+  @Test
+  void anEstablishedStreamReleasesItsHalfOpenTrialPermitAndLongCallsAreNotSlow() {
+    CircuitBreakers breakers =
+        CircuitBreakers.builder()
+            .slidingWindowSize(10)
+            .minimumNumberOfCalls(10)
+            .permittedCallsInHalfOpenState(3)
+            .clock(time.clock())
+            .meterRegistry(meters)
+            .build();
+    CallPolicy p = policy(RetryPolicy.noRetry()).circuitBreakers(breakers).build();
+    CircuitBreaker cb = breakers.breaker("t", M);
+    for (int i = 0; i < 12; i++) {
+      CallExecution stream = p.start("t", M);
+      stream.beforeAttempt();
+      stream.streamEstablished();
+      time.forward(Duration.ofSeconds(61));
+      stream.succeeded();
+    }
+    assertThat(cb.getState())
+        .as("healthy 61 s streams are not slow calls")
+        .isEqualTo(CircuitBreaker.State.CLOSED);
+
+    cb.transitionToOpenState();
+    cb.transitionToHalfOpenState();
+    for (int i = 0; i < 3; i++) {
+      CallExecution stream = p.start("t", M);
+      assertThat(stream.beforeAttempt()).isTrue();
+      stream.streamEstablished();
+    }
+    CallExecution unary = p.start("t", M);
+    assertThat(unary.beforeAttempt())
+        .as("three open streams leave the half-open breaker to other calls")
+        .isTrue();
+  }
+
+  @Test
+  void theInFlightGaugeCountsLogicalCallsUntilTheyFinishHoweverTheyEnd() {
+    CallPolicy p = policy(fixed(3, Duration.ofMillis(100))).build();
+    assertThat(meters.get("lifeline.calls.in_flight").gauge().value()).isZero();
+    CallExecution ok = p.start("t", M);
+    CallExecution abandoned = p.start("t", M);
+    CallExecution failed = p.start("t", M);
+    assertThat(meters.get("lifeline.calls.in_flight").gauge().value()).isEqualTo(3);
+    ok.beforeAttempt();
+    ok.succeeded();
+    abandoned.beforeAttempt();
+    abandoned.abandon(StopReason.CANCELLED);
+    failed.beforeAttempt();
+    failed.afterAttempt(FailureKind.CALLER_ERROR, "NOT_FOUND", false, null);
+    assertThat(meters.get("lifeline.calls.in_flight").gauge().value()).isZero();
+    assertThat(p.inFlight()).isZero();
+  }
+
+  @Test
+  void theServicesCountersExistAtZeroBeforeTheFirstCall() {
+    policy(RetryPolicy.defaults()).build();
+    assertThat(meters.get("lifeline.retries").tag("reason", "unavailable").counter().count())
+        .isZero();
+    assertThat(meters.get("lifeline.retry.budget.rejections").counter().count()).isZero();
   }
 }

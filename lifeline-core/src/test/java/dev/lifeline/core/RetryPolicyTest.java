@@ -14,8 +14,9 @@ class RetryPolicyTest {
     assertThat(p.maxAttempts()).isEqualTo(3);
     assertThat(p.retryOn())
         .containsExactlyInAnyOrder(FailureKind.UNAVAILABLE, FailureKind.NOT_ACTIVE);
-    assertThat(p.idempotent()).isTrue();
+    assertThat(p.idempotent()).as("the method decides").isEmpty();
     assertThat(p.honorPushback()).isTrue();
+    assertThat(p.retryUntilDeadline()).isFalse();
     assertThat(p.perAttemptTimeout()).isEmpty();
     assertThat(RetryPolicy.noRetry().maxAttempts()).isEqualTo(1);
   }
@@ -52,13 +53,15 @@ class RetryPolicyTest {
             .perAttemptTimeout(Duration.ofSeconds(2))
             .idempotent(false)
             .honorPushback(false)
+            .retryUntilDeadline(true)
             .build();
     assertThat(p.toBuilder().build()).isEqualTo(p);
+    assertThat(p.toBuilder().build().retryUntilDeadline()).isTrue();
     RetryPolicy q = p.toBuilder().maxAttempts(2).build();
     assertThat(q.maxAttempts()).isEqualTo(2);
     assertThat(q.retryOn())
         .containsExactlyInAnyOrder(FailureKind.UNAVAILABLE, FailureKind.OVERLOADED);
-    assertThat(q.idempotent()).isFalse();
+    assertThat(q.idempotent()).contains(false);
   }
 
   @Test

@@ -5,7 +5,6 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import java.net.ConnectException;
 import java.time.Duration;
-import java.util.Locale;
 
 /**
  * Maps gRPC statuses onto Lifeline's {@link FailureKind}s.
@@ -21,7 +20,7 @@ import java.util.Locale;
  *   <tr><td>INTERNAL, UNKNOWN, DATA_LOSS</td><td>SERVER_ERROR</td></tr>
  *   <tr><td>CANCELLED by the caller</td><td>CANCELLED</td></tr>
  *   <tr><td>CANCELLED by the server (RST_STREAM CANCEL, e.g. while it restarts)</td>
- *       <td>UNAVAILABLE</td></tr>
+ *       <td>UNAVAILABLE (the request may have run: only idempotent calls are retried)</td></tr>
  *   <tr><td>NOT_FOUND, INVALID_ARGUMENT, ALREADY_EXISTS, PERMISSION_DENIED, UNAUTHENTICATED,
  *       FAILED_PRECONDITION, OUT_OF_RANGE, UNIMPLEMENTED</td><td>CALLER_ERROR</td></tr>
  * </table>
@@ -89,11 +88,13 @@ public final class GrpcFailures {
   }
 
   /**
-   * Whether the request provably never reached the server's application: the connection was
-   * refused, the stream was refused, or a standby answered NOT_ACTIVE without running it.
+   * Whether the status alone proves that the server's application never ran the request: a
+   * NOT_ACTIVE answer (a standby rejects before any handler runs), or a connection this client's
+   * transport saw refused (a {@link ConnectException} in the cause chain). Text the server controls
+   * is never trusted: a handler can put "connection refused" in any description after it ran.
    */
-  public static boolean provablyNotSent(Status status) {
-    if (isNotActive(status)) {
+  public static boolean neverProcessed(Status status, Metadata trailers) {
+    if (NotActive.isNotActive(status, trailers)) {
       return true;
     }
     if (status.getCode() != Status.Code.UNAVAILABLE) {
@@ -107,12 +108,7 @@ public final class GrpcFailures {
         break;
       }
     }
-    String d = status.getDescription();
-    if (d == null) {
-      return false;
-    }
-    String lower = d.toLowerCase(Locale.ROOT);
-    return lower.contains("connection refused") || lower.contains("refused_stream");
+    return false;
   }
 
   /**
@@ -128,6 +124,8 @@ public final class GrpcFailures {
       return null;
     }
     try {
+      // grpc itself reads the value as an int; a larger one is read as "as long as it takes", and
+      // the engine then stops if the call's deadline (or an hour) cannot cover it.
       long ms = Long.parseLong(v.trim());
       return Duration.ofMillis(ms < 0 ? -1 : ms);
     } catch (NumberFormatException e) {

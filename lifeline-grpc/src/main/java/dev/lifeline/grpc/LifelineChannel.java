@@ -1,5 +1,7 @@
 package dev.lifeline.grpc;
 
+import dev.lifeline.grpc.internal.CallHandle;
+import dev.lifeline.grpc.internal.FailedCall;
 import dev.lifeline.grpc.internal.ManagedTarget;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -47,9 +49,10 @@ public final class LifelineChannel extends Channel implements AutoCloseable {
   public <ReqT, RespT> ClientCall<ReqT, RespT> newCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions) {
     // The default deadline is applied before the lease's interceptors, so that a retry
-    // interceptor budgets its attempts against it.
+    // interceptor budgets its attempts against it. (An engine wired above the lease instead gets
+    // it through its attempts' handle, in ManagedTarget.)
     CallOptions effective =
-        callOptions.getDeadline() == null
+        callOptions.getDeadline() == null && CallHandle.of(callOptions) == null
             ? callOptions.withDeadlineAfter(
                 managed.options().defaultDeadline().toNanos(), TimeUnit.NANOSECONDS)
             : callOptions;
@@ -126,13 +129,14 @@ public final class LifelineChannel extends Channel implements AutoCloseable {
     public <ReqT, RespT> ClientCall<ReqT, RespT> newCall(
         MethodDescriptor<ReqT, RespT> method, CallOptions callOptions) {
       if (closed.get()) {
-        return ManagedTarget.failedCall(
+        return FailedCall.of(
             io.grpc.Status.FAILED_PRECONDITION.withDescription(
                 "lifeline: lease on target "
                     + managed.target()
                     + " is closed (method "
                     + method.getFullMethodName()
-                    + ")"));
+                    + ")"),
+            callOptions);
       }
       return managed.newCall(method, callOptions);
     }

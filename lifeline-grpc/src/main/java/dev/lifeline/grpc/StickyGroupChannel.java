@@ -1,9 +1,14 @@
 package dev.lifeline.grpc;
 
-import dev.lifeline.core.Ticker;
-import dev.lifeline.grpc.internal.ManagedTarget;
+import dev.lifeline.core.Backoff;
+import dev.lifeline.core.CallPolicy;
+import dev.lifeline.core.FailureKind;
+import dev.lifeline.core.Jitter;
+import dev.lifeline.core.RetryPolicy;
+import dev.lifeline.grpc.internal.CallHandle;
+import dev.lifeline.grpc.internal.FailedCall;
 import dev.lifeline.grpc.internal.ResolvedMembers;
-import dev.lifeline.grpc.internal.StickyCall;
+import dev.lifeline.grpc.internal.RetryingInterceptor;
 import dev.lifeline.grpc.internal.StickyRouter;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -14,8 +19,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.NameResolverRegistry;
 import io.grpc.Status;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,7 +30,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.random.RandomGenerator;
 
 /**
  * A {@link Channel} over the members of a single-active group that sends every call to the active
@@ -37,62 +39,65 @@ import java.util.random.RandomGenerator;
  * resolver reports for a target ({@link Builder#target(String)}); each member is named by the
  * {@code host:port} address that leader hints carry.
  *
- * <p>Routing rules, for unary calls:
+ * <p>Every unary and server-streaming call runs through Lifeline's one call engine, the same as
+ * {@link LifelineCalls}: the {@link Builder#callPolicy call policy} decides whether there is a next
+ * attempt (retry policy, idempotency from the method's descriptor, retry budget, circuit breaker,
+ * deadline, Context), and the group decides where it goes:
  *
  * <ul>
- *   <li>A NOT_ACTIVE answer ({@link NotActive}) means "wrong replica", not failure. If it carries a
- *       leader hint naming a known member, the next attempt goes straight there without delay;
- *       otherwise it goes to the next member after a jittered exponential backoff.
- *   <li>UNAVAILABLE without the marker (a dead or unreachable member) also moves on to the next
- *       member after the backoff: this is how a crashed active is survived.
- *   <li>The first miss of a call is free: its first NOT_ACTIVE without a usable hint, or first
- *       UNAVAILABLE, goes to the next live member at once, not after a backoff. In a handover that
- *       member knows the successor or holds the call until it does (the server side's election
- *       wait), so the call reaches the new active within milliseconds.
- *   <li>Members whose channel is in TRANSIENT_FAILURE come last when looking for the active. When a
- *       hint or the preferred member names one, grpc's reconnect backoff is skipped and the attempt
- *       is sent once the channel is READY, or the member counts as unreachable after {@code
- *       maxBackoff}; the request is never sent before the connection exists.
- *   <li>Dead members are skipped: when a delayed retry picks "the next member", it passes over
- *       members that answered UNAVAILABLE without the marker in this call, unless every member did
- *       (then it rotates through all). A dead mark lapses after 4 &times; {@code maxBackoff} (2 s
- *       by default, longer than a default lease TTL) or as soon as any call of this channel
- *       succeeds on that member, so a member that restarts and wins again is found.
+ *   <li>A NOT_ACTIVE answer ({@link NotActive}) means "wrong replica": the request never ran, so
+ *       the call always moves, at no cost to the retry budget or the breaker. If it carries a
+ *       leader hint naming a known member, the next attempt goes straight there.
+ *   <li>An UNAVAILABLE answer without the marker, or a stream the server reset (a crashed or
+ *       unreachable member), moves the call only if the request provably never reached the member
+ *       (no request headers left this client, or the connection was refused) or the method is
+ *       idempotent. A write that may have run is never sent again.
+ *   <li>The first miss of a call without a hint goes to the next live member at once; in a handover
+ *       that member knows the successor, or holds the call until it does. Later misses wait out the
+ *       policy's backoff, and the member is chosen when the retry fires.
  *   <li>The member that last answered successfully is remembered (preferred), so steady-state calls
  *       go straight to it. When a call succeeds on another member, every call of this channel
- *       waiting out a backoff is woken and retries at once on the new preferred member (its
- *       scheduled retry is cancelled). A call whose attempt fails goes straight to the preferred
- *       member if that changed since the call last tried it (it may have been a standby then). A
- *       delayed retry picks its member when it fires, not when it was scheduled.
- *   <li>Any other status, and success, is handed to the caller unchanged; a retry interceptor
- *       layered outside this channel handles other failures with its own policy.
- *   <li>A call with a deadline keeps failing over until the deadline leaves no room for the next
- *       backoff ({@link Builder#retryUntilDeadline}); a call without one stops after {@link
- *       Builder#maxRetries} retries (the free first hop included).
- *   <li>With a {@link Builder#target}, a call made while no member is known waits for the first
- *       members until its deadline; without a deadline it fails at once with UNAVAILABLE. A leader
- *       hint naming an address that is not a member makes the resolver resolve again.
+ *       waiting out a backoff retries at once on the new preferred member.
+ *   <li>Members that answered UNAVAILABLE in a call, or whose breaker is open, are passed over by
+ *       its later attempts while others remain (for 2 s, or until any call succeeds on them);
+ *       members whose channel is in TRANSIENT_FAILURE come after members that can connect.
+ *   <li>Breakers are per member: a dead member's breaker opens without failing calls the group's
+ *       other members can serve.
+ *   <li>Any other status is handed to the caller as the engine decides (see {@link
+ *       LifelineCallException}).
+ *   <li>With a {@link Builder#target}, a call made while no member is known fails that attempt
+ *       locally (nothing was sent) and retries when members arrive or after the backoff, until its
+ *       deadline. A leader hint naming an address that is not a member makes the resolver resolve
+ *       again.
  * </ul>
  *
- * <p>Streaming calls are not retried: they go to the remembered active member as they are (and fail
- * with UNAVAILABLE while no member is known).
+ * <p>Wrapping this channel in {@link LifelineCalls} does not add a second engine: the outer calls'
+ * policy drives the attempts, and this channel only routes them, so attempts never multiply.
+ * Client-streaming and bidi calls go to the preferred member as they are.
  *
- * <p>Metrics (Micrometer, tag {@code group}): {@code lifeline.sticky.not_active} (NOT_ACTIVE
- * answers), {@code lifeline.sticky.unavailable}, {@code lifeline.sticky.calls} (tag {@code
- * outcome}: success, failure), {@code lifeline.sticky.retries} (summary of retries per call),
- * {@code lifeline.sticky.failover.latency} (timer with p50/p95/p99, from a call's first NOT_ACTIVE
- * or UNAVAILABLE to its success). With {@link Builder#traceRouting(boolean)} every routing decision
- * is logged at INFO.
+ * <p>Metrics (Micrometer, on the policy's registry, tag {@code group}): {@code
+ * lifeline.sticky.not_active} (NOT_ACTIVE answers), {@code lifeline.sticky.unavailable}, {@code
+ * lifeline.sticky.calls} (tag {@code outcome}: success, failure), {@code lifeline.sticky.retries}
+ * (summary of retries per call), {@code lifeline.sticky.failover.latency} (timer with p50/p95/p99,
+ * from a call's first NOT_ACTIVE or UNAVAILABLE to its success), besides the engine's {@code
+ * lifeline.calls} and friends. With {@link Builder#traceRouting(boolean)} every routing decision is
+ * logged at INFO.
  *
  * <p>Thread-safe. {@link #close()} fails calls still waiting, stops the name resolver and shuts
  * down the channels this object created (never channels handed in) and its own scheduler.
  */
 public final class StickyGroupChannel extends Channel implements AutoCloseable {
 
+  /** How long a member that answered UNAVAILABLE is passed over by a call's later attempts. */
+  private static final Duration DEAD_MEMBER = Duration.ofSeconds(2);
+
   private final StickyRouter router;
   private final List<ManagedChannel> owned;
   private final ScheduledExecutorService ownedScheduler;
+  private final ScheduledExecutorService scheduler;
   private final ResolvedMembers resolved;
+  private final CallPolicy policy;
+  private final String authority;
 
   private StickyGroupChannel(Builder b) {
     List<ManagedChannel> created = new ArrayList<>();
@@ -120,20 +125,15 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
     } else {
       this.ownedScheduler = null;
     }
+    this.scheduler = sched;
+    this.policy = b.policy != null ? b.policy : defaultPolicy(b.group).build();
     this.router =
         new StickyRouter(
             b.group,
             members,
-            b.maxRetries,
-            b.initialBackoff.toNanos(),
-            b.multiplier,
-            b.maxBackoff.toNanos(),
-            b.jitter,
-            b.retryUntilDeadline,
-            b.ticker,
-            b.random,
-            sched,
-            b.registry,
+            DEAD_MEMBER.toNanos(),
+            policy.ticker(),
+            policy.meterRegistry(),
             b.traceRouting);
     if (b.target == null) {
       this.resolved = null;
@@ -152,6 +152,36 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
       this.resolved = r;
       r.start();
     }
+    this.authority = resolved != null ? resolved.authority() : members.get(0).channel().authority();
+  }
+
+  /**
+   * A policy builder with a group channel's defaults (service {@code group}, {@link
+   * #defaultRetryPolicy()}), to adjust and hand to {@link Builder#callPolicy}, e.g. {@code
+   * .callPolicy(StickyGroupChannel.defaultPolicy("orders").meterRegistry(registry).build())}.
+   */
+  public static CallPolicy.Builder defaultPolicy(String group) {
+    return CallPolicy.builder().service(group).retryPolicy(defaultRetryPolicy());
+  }
+
+  /**
+   * The retry policy of a group channel built without {@link Builder#callPolicy}: the AegisSDK
+   * client's schedule, 3 retries (4 attempts) after 0, 100 and 200 ms (the first miss moves at once
+   * to the next member), growing x2 with ±20 % jitter to at most 500 ms, so that a client finds a
+   * new active at most about half a second after it is elected; a call with a deadline keeps trying
+   * until its deadline (a deadline that covers the failover window then means no failed call).
+   * Retries UNAVAILABLE and NOT_ACTIVE; idempotency comes from each method's descriptor.
+   */
+  public static RetryPolicy defaultRetryPolicy() {
+    return RetryPolicy.builder()
+        .maxAttempts(4)
+        .backoff(
+            Backoff.exponential(Duration.ofMillis(100), Duration.ofMillis(500))
+                .withMultiplier(2)
+                .withJitter(Jitter.proportional(0.2)))
+        .retryOn(FailureKind.UNAVAILABLE, FailureKind.NOT_ACTIVE)
+        .retryUntilDeadline(true)
+        .build();
   }
 
   /**
@@ -166,28 +196,39 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
   @Override
   public <ReqT, RespT> ClientCall<ReqT, RespT> newCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions) {
-    if (method.getType() != MethodDescriptor.MethodType.UNARY) {
-      Channel preferred = router.preferredChannel();
-      if (preferred == null) {
-        // A streaming call made while no member is known fails on start.
-        return ManagedTarget.failedCall(
-            Status.UNAVAILABLE.withDescription(router.noMembersDescription()));
-      }
-      return preferred.newCall(method, callOptions);
+    if (CallHandle.of(callOptions) != null) {
+      // An engine (this channel's own, or a LifelineCalls interceptor above it) drives the call:
+      // this is one of its attempts, to be routed.
+      return router.newAttempt(method, callOptions);
     }
-    return new StickyCall<>(router, method, callOptions);
+    MethodDescriptor.MethodType type = method.getType();
+    if (type == MethodDescriptor.MethodType.UNARY
+        || type == MethodDescriptor.MethodType.SERVER_STREAMING) {
+      return RetryingInterceptor.engineCall(
+          policy, scheduler, authority, method, callOptions, this);
+    }
+    Channel preferred = router.preferredChannel();
+    if (preferred == null) {
+      // A streaming call made while no member is known fails on start.
+      return FailedCall.of(
+          Status.UNAVAILABLE.withDescription(router.noMembersDescription()), callOptions);
+    }
+    return preferred.newCall(method, callOptions);
   }
 
   /**
    * With {@link Builder#target}, the authority the name resolver reports for the target (as a grpc
-   * channel would); with static members, the preferred member's authority.
+   * channel would); with static members, the first member's authority. It never changes, so the
+   * engine's retry budget and its metrics keep one key for the group.
    */
   @Override
   public String authority() {
-    if (resolved != null) {
-      return resolved.authority();
-    }
-    return router.preferredChannel().authority();
+    return authority;
+  }
+
+  /** The policy this channel's own calls run under. */
+  public CallPolicy callPolicy() {
+    return policy;
   }
 
   /**
@@ -212,8 +253,9 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
   }
 
   /**
-   * Fails calls still waiting (for a backoff or for members) with UNAVAILABLE, stops the name
-   * resolver, shuts down the member channels this object created and its own scheduler. Idempotent.
+   * Ends calls still waiting (for a backoff or for members) with FAILED_PRECONDITION, stops the
+   * name resolver, shuts down the member channels this object created and its own scheduler.
+   * Idempotent.
    */
   @Override
   public void close() {
@@ -243,16 +285,8 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
     private final Map<String, Channel> members = new LinkedHashMap<>();
     private Function<String, ManagedChannel> channelFactory =
         address -> Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build();
-    private int maxRetries = 3;
-    private Duration initialBackoff = Duration.ofMillis(100);
-    private double multiplier = 2.0;
-    private Duration maxBackoff = Duration.ofMillis(500);
-    private double jitter = 0.2;
-    private boolean retryUntilDeadline = true;
-    private Ticker ticker = Ticker.system();
-    private RandomGenerator random = RandomGenerator.getDefault();
+    private CallPolicy policy;
     private ScheduledExecutorService scheduler;
-    private MeterRegistry registry = new CompositeMeterRegistry();
     private boolean traceRouting;
     private String target;
     private NameResolverRegistry resolverRegistry;
@@ -349,110 +383,23 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
     }
 
     /**
-     * Retries for a call without a deadline, after a miss without a usable hint (default 3: the
-     * first at once on the next member, then after the backoff, as the original's 0, 100, 200 ms;
-     * hops that follow a leader hint or the newly found active are free).
-     *
-     * @throws IllegalArgumentException if negative or above 100
+     * The policy this channel's own calls run under: retry policy (per method too), retry budget,
+     * circuit breakers (one per member), static headers, metrics, time and randomness. Default:
+     * {@link StickyGroupChannel#defaultPolicy(String) defaultPolicy(group)}{@code .build()}. Calls
+     * made through a {@link LifelineCalls} interceptor above this channel use that interceptor's
+     * policy instead.
      */
-    public Builder maxRetries(int maxRetries) {
-      if (maxRetries < 0 || maxRetries > 100) {
-        throw new IllegalArgumentException(
-            "maxRetries: " + maxRetries + " (expected: >= 0 and <= 100)");
-      }
-      this.maxRetries = maxRetries;
+    public Builder callPolicy(CallPolicy policy) {
+      this.policy = Objects.requireNonNull(policy, "callPolicy");
       return this;
     }
 
     /**
-     * First backoff (default 100 ms).
-     *
-     * @throws IllegalArgumentException if not in 1 ms .. 10 s
+     * Runs delayed retries (they only start attempts, never callbacks); default a daemon thread
+     * owned (and closed) by the channel.
      */
-    public Builder initialBackoff(Duration d) {
-      Objects.requireNonNull(d, "initialBackoff");
-      if (d.compareTo(Duration.ofMillis(1)) < 0 || d.compareTo(Duration.ofSeconds(10)) > 0) {
-        throw new IllegalArgumentException(
-            "initialBackoff: " + d + " (expected: >= PT0.001S and <= PT10S)");
-      }
-      this.initialBackoff = d;
-      return this;
-    }
-
-    /**
-     * Backoff growth per delayed retry (default 2.0).
-     *
-     * @throws IllegalArgumentException if not in 1.0 .. 10.0
-     */
-    public Builder multiplier(double m) {
-      if (!(m >= 1.0 && m <= 10.0)) {
-        throw new IllegalArgumentException("multiplier: " + m + " (expected: >= 1.0 and <= 10.0)");
-      }
-      this.multiplier = m;
-      return this;
-    }
-
-    /**
-     * Cap of one backoff (default 500 ms, so that a client finds a new active at most about half a
-     * second after it is elected).
-     *
-     * @throws IllegalArgumentException if below 1 ms or above 60 s
-     */
-    public Builder maxBackoff(Duration d) {
-      Objects.requireNonNull(d, "maxBackoff");
-      if (d.compareTo(Duration.ofMillis(1)) < 0 || d.compareTo(Duration.ofSeconds(60)) > 0) {
-        throw new IllegalArgumentException(
-            "maxBackoff: " + d + " (expected: >= PT0.001S and <= PT1M)");
-      }
-      this.maxBackoff = d;
-      return this;
-    }
-
-    /**
-     * Relative jitter: each backoff is multiplied by a random factor in [1 - j, 1 + j] (default
-     * 0.2).
-     *
-     * @throws IllegalArgumentException if not in 0.0 .. 1.0
-     */
-    public Builder jitter(double j) {
-      if (!(j >= 0.0 && j <= 1.0)) {
-        throw new IllegalArgumentException("jitter: " + j + " (expected: >= 0.0 and <= 1.0)");
-      }
-      this.jitter = j;
-      return this;
-    }
-
-    /**
-     * Whether a call with a deadline keeps failing over until its deadline instead of stopping
-     * after {@link #maxRetries} (default true: a deadline that covers the failover window then
-     * means no failed call).
-     */
-    public Builder retryUntilDeadline(boolean b) {
-      this.retryUntilDeadline = b;
-      return this;
-    }
-
-    /** Monotonic time for the failover timer. Default {@link Ticker#system()}. */
-    public Builder ticker(Ticker t) {
-      this.ticker = Objects.requireNonNull(t, "ticker");
-      return this;
-    }
-
-    /** Randomness for jitter. */
-    public Builder random(RandomGenerator r) {
-      this.random = Objects.requireNonNull(r, "random");
-      return this;
-    }
-
-    /** Runs delayed retries; default a daemon thread owned (and closed) by the channel. */
     public Builder scheduler(ScheduledExecutorService s) {
       this.scheduler = Objects.requireNonNull(s, "scheduler");
-      return this;
-    }
-
-    /** Where metrics go; default nowhere. */
-    public Builder meterRegistry(MeterRegistry r) {
-      this.registry = Objects.requireNonNull(r, "meterRegistry");
       return this;
     }
 
@@ -466,8 +413,7 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
      * Builds the channel, creating channels for members given by address, or creating and starting
      * the name resolver of the {@link #target}.
      *
-     * @throws IllegalStateException if neither members nor a target were given, if both were, or if
-     *     maxBackoff is below initialBackoff
+     * @throws IllegalStateException if neither members nor a target were given, or if both were
      * @throws IllegalArgumentException if the target does not parse or no registered name resolver
      *     accepts its scheme
      */
@@ -488,10 +434,6 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
         }
       } else if (members.isEmpty()) {
         throw new IllegalStateException("members: none (expected: >= 1, group " + group + ")");
-      }
-      if (maxBackoff.compareTo(initialBackoff) < 0) {
-        throw new IllegalStateException(
-            "maxBackoff: " + maxBackoff + " (expected: >= initialBackoff " + initialBackoff + ")");
       }
       return new StickyGroupChannel(this);
     }

@@ -51,20 +51,40 @@ class GrpcFailuresTest {
         .isEqualTo(FailureKind.NOT_ACTIVE);
     assertThat(GrpcFailures.classify(Status.INTERNAL.withDescription("NOT_ACTIVE")))
         .isEqualTo(FailureKind.SERVER_ERROR);
-    assertThat(GrpcFailures.provablyNotSent(Status.UNAVAILABLE.withDescription("NOT_ACTIVE")))
+    assertThat(
+            GrpcFailures.neverProcessed(
+                Status.UNAVAILABLE.withDescription("NOT_ACTIVE"), new Metadata()))
         .isTrue();
   }
 
   @Test
-  void connectionRefusedIsProvablyNotSentButAResetIsNot() {
+  void connectionRefusedSeenByTheTransportProvesNothingRanButAResetDoesNot() {
     Status refused =
         Status.UNAVAILABLE
             .withDescription("io exception")
             .withCause(new IOException(new ConnectException("Connection refused")));
-    assertThat(GrpcFailures.provablyNotSent(refused)).isTrue();
-    assertThat(GrpcFailures.provablyNotSent(Status.UNAVAILABLE.withDescription("Connection reset")))
+    assertThat(GrpcFailures.neverProcessed(refused, new Metadata())).isTrue();
+    assertThat(
+            GrpcFailures.neverProcessed(
+                Status.UNAVAILABLE.withDescription("Connection reset"), new Metadata()))
         .isFalse();
-    assertThat(GrpcFailures.provablyNotSent(Status.INTERNAL.withCause(new ConnectException())))
+    assertThat(
+            GrpcFailures.neverProcessed(
+                Status.INTERNAL.withCause(new ConnectException()), new Metadata()))
+        .isFalse();
+  }
+
+  // Review finding 12: "connection refused" in a description the server wrote counted as proof
+  // that the request never ran, so a write was retried after it had run.
+  @Test
+  void textTheServerWroteIsNeverTakenAsProofThatNothingRan() {
+    assertThat(
+            GrpcFailures.neverProcessed(
+                Status.UNAVAILABLE.withDescription("db: Connection refused"), new Metadata()))
+        .isFalse();
+    assertThat(
+            GrpcFailures.neverProcessed(
+                Status.UNAVAILABLE.withDescription("REFUSED_STREAM"), new Metadata()))
         .isFalse();
   }
 

@@ -31,16 +31,24 @@ final class ScriptedServer implements AutoCloseable {
 
   static final MethodDescriptor.Marshaller<String> STRING = Utf8Marshaller.INSTANCE;
 
+  /** A read, marked idempotent as {@code idempotency_level = NO_SIDE_EFFECTS} would mark it. */
   static final MethodDescriptor<String, String> UNARY =
       MethodDescriptor.<String, String>newBuilder()
           .setType(MethodDescriptor.MethodType.UNARY)
           .setFullMethodName("test.Scripted/Get")
+          .setSafe(true)
+          .setIdempotent(true)
           .setRequestMarshaller(STRING)
           .setResponseMarshaller(STRING)
           .build();
 
+  /** A write, not marked: never sent twice unless it provably never left. */
   static final MethodDescriptor<String, String> CREATE =
-      UNARY.toBuilder().setFullMethodName("test.Scripted/Create").build();
+      UNARY.toBuilder()
+          .setFullMethodName("test.Scripted/Create")
+          .setSafe(false)
+          .setIdempotent(false)
+          .build();
 
   static final MethodDescriptor<String, String> STREAM =
       UNARY.toBuilder()

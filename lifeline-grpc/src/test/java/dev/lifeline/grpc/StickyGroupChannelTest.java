@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import dev.lifeline.core.CallPolicy;
+import dev.lifeline.core.CircuitBreakers;
+import dev.lifeline.core.RetryPolicy;
 import dev.lifeline.testing.FakeClock;
 import dev.lifeline.testing.Utf8Marshaller;
 import io.grpc.CallOptions;
@@ -42,13 +45,19 @@ class StickyGroupChannelTest {
 
   private static final MethodDescriptor.Marshaller<String> STRING = Utf8Marshaller.INSTANCE;
 
+  /** Marked idempotent, as {@code idempotency_level = IDEMPOTENT} does: may be re-sent. */
   private static final MethodDescriptor<String, String> METHOD =
       MethodDescriptor.<String, String>newBuilder()
           .setType(MethodDescriptor.MethodType.UNARY)
           .setFullMethodName("t.S/Do")
+          .setIdempotent(true)
           .setRequestMarshaller(STRING)
           .setResponseMarshaller(STRING)
           .build();
+
+  /** Not marked: a write that must never run twice. */
+  private static final MethodDescriptor<String, String> WRITE =
+      METHOD.toBuilder().setFullMethodName("t.S/Write").setIdempotent(false).build();
 
   /** What a fake member answers. */
   enum Mode {
@@ -70,6 +79,7 @@ class StickyGroupChannelTest {
 
   private final Map<String, Mode> modes = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
+  private final Map<String, io.grpc.Deadline> deadlines = new ConcurrentHashMap<>();
   private final List<Server> servers = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final FakeClock clock = new FakeClock();
@@ -100,43 +110,54 @@ class StickyGroupChannelTest {
   /** The fake member {@code name}, answering as {@link #modes} says. */
   private ServerServiceDefinition service(String name) {
     return ServerServiceDefinition.builder("t.S")
-        .addMethod(
-            METHOD,
-            ServerCalls.asyncUnaryCall(
-                (req, obs) -> {
-                  hits.get(name).incrementAndGet();
-                  switch (modes.get(name)) {
-                    case OK -> {
-                      obs.onNext(name);
-                      obs.onCompleted();
-                    }
-                    case NOT_ACTIVE_NO_HINT ->
-                        obs.onError(NotActive.exception(name, "g", null, null));
-                    case NOT_ACTIVE_HINT_C -> obs.onError(NotActive.exception(name, "g", "c", "c"));
-                    case INVALID ->
-                        obs.onError(
-                            Status.INVALID_ARGUMENT.withDescription("bad").asRuntimeException());
-                    case DEAD ->
-                        obs.onError(
-                            Status.UNAVAILABLE.withDescription("down").asRuntimeException());
-                    case NOT_ACTIVE_HINT_ADDRESS ->
-                        obs.onError(NotActive.exception(name, "g", "x", hintAddress));
-                    case HOLD_ONCE -> {
-                      modes.put(name, Mode.NOT_ACTIVE_HINT_C);
-                      held.put(name, obs);
-                    }
-                  }
-                }))
+        .addMethod(METHOD, ServerCalls.asyncUnaryCall((req, obs) -> answer(name, obs)))
+        .addMethod(WRITE, ServerCalls.asyncUnaryCall((req, obs) -> answer(name, obs)))
+        .build();
+  }
+
+  private void answer(String name, StreamObserver<String> obs) {
+    hits.get(name).incrementAndGet();
+    io.grpc.Deadline seen = io.grpc.Context.current().getDeadline();
+    if (seen != null) {
+      deadlines.put(name, seen);
+    }
+    switch (modes.get(name)) {
+      case OK -> {
+        obs.onNext(name);
+        obs.onCompleted();
+      }
+      case NOT_ACTIVE_NO_HINT -> obs.onError(NotActive.exception(name, "g", null, null));
+      case NOT_ACTIVE_HINT_C -> obs.onError(NotActive.exception(name, "g", "c", "c"));
+      case INVALID ->
+          obs.onError(Status.INVALID_ARGUMENT.withDescription("bad").asRuntimeException());
+      case DEAD -> obs.onError(Status.UNAVAILABLE.withDescription("down").asRuntimeException());
+      case NOT_ACTIVE_HINT_ADDRESS -> obs.onError(NotActive.exception(name, "g", "x", hintAddress));
+      case HOLD_ONCE -> {
+        modes.put(name, Mode.NOT_ACTIVE_HINT_C);
+        held.put(name, obs);
+      }
+    }
+  }
+
+  /** The group's policy on fake time, without jitter (a draw of 0.5 leaves each delay as is). */
+  private CallPolicy policy(RetryPolicy retry) {
+    return CallPolicy.builder()
+        .service("g")
+        .retryPolicy(retry)
+        .circuitBreakers(CircuitBreakers.disabled())
+        .ticker(clock)
+        .random(() -> 0.5)
+        .meterRegistry(registry)
         .build();
   }
 
   private StickyGroupChannel.Builder builder() {
+    return builder(StickyGroupChannel.defaultRetryPolicy());
+  }
+
+  private StickyGroupChannel.Builder builder(RetryPolicy retry) {
     StickyGroupChannel.Builder b =
-        StickyGroupChannel.builder("g")
-            .scheduler(clock.scheduler())
-            .ticker(clock)
-            .random(new java.util.SplittableRandom(1))
-            .meterRegistry(registry);
+        StickyGroupChannel.builder("g").scheduler(clock.scheduler()).callPolicy(policy(retry));
     String[] names = {"a", "b", "c"};
     for (int i = 0; i < channels.size(); i++) {
       b.member(names[i], channels.get(i));
@@ -144,8 +165,37 @@ class StickyGroupChannelTest {
     return b;
   }
 
+  private static RetryPolicy attempts(int n) {
+    return StickyGroupChannel.defaultRetryPolicy().toBuilder().maxAttempts(n).build();
+  }
+
   private ListenableFuture<String> call(CallOptions options) {
     return ClientCalls.futureUnaryCall(sticky.newCall(METHOD, options), "req");
+  }
+
+  /** Runs what is due on the fake scheduler (hops made at once) until the call ends. */
+  private String get(ListenableFuture<String> f) throws Exception {
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(1))
+        .until(
+            () -> {
+              clock.runDueTasks();
+              return f.isDone();
+            });
+    return f.get();
+  }
+
+  /** Runs what is due until exactly {@code n} tasks (backoffs) wait on the fake scheduler. */
+  private void awaitWaiting(int n) {
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(1))
+        .until(
+            () -> {
+              clock.runDueTasks();
+              return clock.pendingTasks() == n;
+            });
   }
 
   // Regression: the original sent NOT_ACTIVE as a successful response, so clients never retried.
@@ -155,9 +205,9 @@ class StickyGroupChannelTest {
     startMember("b", Mode.NOT_ACTIVE_HINT_C);
     startMember("c", Mode.OK);
     sticky = builder().build();
-    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("c");
+    assertThat(get(call(CallOptions.DEFAULT))).isEqualTo("c");
     assertThat(hits.get("b").get()).as("no detour through b").isZero();
-    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("c");
+    assertThat(get(call(CallOptions.DEFAULT))).isEqualTo("c");
     assertThat(hits.get("a").get()).as("steady state goes straight to c").isEqualTo(1);
     assertThat(sticky.preferredMember()).isEqualTo("c");
     assertThat(registry.get("lifeline.sticky.not_active").counter().count()).isEqualTo(1.0);
@@ -171,36 +221,40 @@ class StickyGroupChannelTest {
     startMember("a", Mode.NOT_ACTIVE_NO_HINT);
     startMember("b", Mode.OK);
     sticky = builder().build();
-    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("b");
+    assertThat(get(call(CallOptions.DEFAULT))).isEqualTo("b");
     assertThat(clock.pendingTasks()).as("no backoff was scheduled").isZero();
   }
 
   @Test
-  void laterNotActiveAnswersWithoutAHintTryTheNextMemberAfterAJitteredBackoff() throws Exception {
+  void laterNotActiveAnswersWithoutAHintTryTheNextMemberAfterTheBackoff() throws Exception {
     startMember("a", Mode.NOT_ACTIVE_NO_HINT);
     startMember("b", Mode.NOT_ACTIVE_NO_HINT);
     startMember("c", Mode.OK);
     sticky = builder().build();
     ListenableFuture<String> f = call(CallOptions.DEFAULT); // a, then at once b
-    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    awaitWaiting(1);
     assertThat(hits.get("b").get()).isEqualTo(1);
-    clock.forward(Duration.ofMillis(79));
+    clock.forward(Duration.ofMillis(99));
     assertThat(f).isNotDone();
     assertThat(hits.get("c").get()).isZero();
-    clock.forward(Duration.ofMillis(42)); // 100 ms +- 20 % jitter
-    assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo("c");
+    clock.forward(Duration.ofMillis(1)); // the policy's first backoff, 100 ms (no jitter drawn)
+    assertThat(get(f)).isEqualTo("c");
   }
 
   @Test
-  void otherErrorsSurfaceUnchangedAfterOneAttempt() {
+  void otherErrorsSurfaceAfterOneAttemptWithTheServersOwnMessage() {
     startMemberQuietly("a", Mode.INVALID);
     startMemberQuietly("b", Mode.OK);
     sticky = builder().build();
-    assertThatThrownBy(() -> call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS))
+    assertThatThrownBy(() -> get(call(CallOptions.DEFAULT)))
         .isInstanceOf(ExecutionException.class)
         .cause()
         .isInstanceOf(StatusRuntimeException.class)
-        .hasMessage("INVALID_ARGUMENT: bad");
+        .hasMessageStartingWith("INVALID_ARGUMENT: bad [g t.S/Do failed after 1 attempt")
+        .satisfies(
+            e ->
+                assertThat(LifelineCallException.from(e).orElseThrow().report().stopReason())
+                    .isEqualTo(dev.lifeline.core.StopReason.NON_RETRYABLE));
     assertThat(hits.get("b").get()).isZero();
     assertThat(registry.get("lifeline.sticky.calls").tag("outcome", "failure").counter().count())
         .isEqualTo(1.0);
@@ -212,10 +266,10 @@ class StickyGroupChannelTest {
     startMember("b", Mode.NOT_ACTIVE_NO_HINT);
     sticky = builder().build();
     ListenableFuture<String> f = call(CallOptions.DEFAULT);
-    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    awaitWaiting(1);
     // Direct executors: each retry runs inside forward() and schedules the next one.
     clock.forward(Duration.ofSeconds(10));
-    assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS))
+    assertThatThrownBy(() -> get(f))
         .cause()
         .satisfies(t -> assertThat(NotActive.isNotActive(t)).isTrue());
     // The first attempt, the free hop to the next member, then two delayed retries: the
@@ -225,14 +279,10 @@ class StickyGroupChannelTest {
 
   @Test
   void builderRejectsBadOptionsNamingFieldAndRange() {
-    assertThatThrownBy(() -> StickyGroupChannel.builder("g").maxRetries(-1))
-        .hasMessage("maxRetries: -1 (expected: >= 0 and <= 100)");
-    assertThatThrownBy(() -> StickyGroupChannel.builder("g").multiplier(0.5))
-        .hasMessage("multiplier: 0.5 (expected: >= 1.0 and <= 10.0)");
-    assertThatThrownBy(() -> StickyGroupChannel.builder("g").jitter(1.5))
-        .hasMessage("jitter: 1.5 (expected: >= 0.0 and <= 1.0)");
-    assertThatThrownBy(() -> StickyGroupChannel.builder("g").initialBackoff(Duration.ZERO))
-        .hasMessage("initialBackoff: PT0S (expected: >= PT0.001S and <= PT10S)");
+    assertThatThrownBy(() -> StickyGroupChannel.builder(" "))
+        .hasMessage("group: ' ' (expected: non-empty)");
+    assertThatThrownBy(() -> StickyGroupChannel.builder("g").member("a").member("a"))
+        .hasMessage("address: a (expected: each member once, group g)");
     assertThatThrownBy(() -> StickyGroupChannel.builder("g").build())
         .hasMessage("members: none (expected: >= 1, group g)");
   }
@@ -254,16 +304,16 @@ class StickyGroupChannelTest {
     startMember("c", Mode.NOT_ACTIVE_NO_HINT);
     sticky = builder().build();
     ListenableFuture<String> waiting = call(CallOptions.DEFAULT);
-    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    awaitWaiting(1);
     assertThat(waiting).isNotDone();
 
     // c is elected; a now knows it. Another call finds c through a's hint.
     modes.put("a", Mode.NOT_ACTIVE_HINT_C);
     modes.put("c", Mode.OK);
-    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("c");
+    assertThat(get(call(CallOptions.DEFAULT))).isEqualTo("c");
 
     // Without time moving, the waiting call went straight to c.
-    assertThat(waiting.get(5, TimeUnit.SECONDS)).isEqualTo("c");
+    assertThat(get(waiting)).isEqualTo("c");
     assertThat(hits.get("b").get()).as("only the free hop reached b").isEqualTo(1);
     assertThat(clock.pendingTasks()).as("its scheduled retry was cancelled").isZero();
     clock.forward(Duration.ofSeconds(10));
@@ -280,12 +330,12 @@ class StickyGroupChannelTest {
     for (int i = 0; i < 5; i++) {
       waiting.add(call(CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.MINUTES)));
     }
-    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 5);
+    awaitWaiting(5);
     modes.put("a", Mode.NOT_ACTIVE_HINT_C);
     modes.put("c", Mode.OK);
-    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("c");
+    assertThat(get(call(CallOptions.DEFAULT))).isEqualTo("c");
     for (ListenableFuture<String> f : waiting) {
-      assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo("c");
+      assertThat(get(f)).isEqualTo("c");
     }
     assertThat(clock.pendingTasks()).isZero();
     assertThat(hits.get("c").get()).isEqualTo(6);
@@ -300,14 +350,12 @@ class StickyGroupChannelTest {
     StickyGroupChannel.Builder b =
         StickyGroupChannel.builder("g")
             .scheduler(clock.scheduler())
-            .ticker(clock)
-            .random(new java.util.SplittableRandom(1))
-            .meterRegistry(registry)
+            .callPolicy(policy(StickyGroupChannel.defaultRetryPolicy()))
             .member("a", channels.get(0))
             .member("c", channels.get(1));
     sticky = b.build();
     ListenableFuture<String> x = call(CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.MINUTES));
-    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    awaitWaiting(1);
     assertThat(hits.get("c").get()).as("the free hop tried c, a standby then").isEqualTo(1);
     modes.put("a", Mode.HOLD_ONCE);
     clock.forward(Duration.ofMillis(130)); // retry to a, which holds the request
@@ -315,11 +363,11 @@ class StickyGroupChannelTest {
 
     // Meanwhile c is elected and another call finds it: c becomes preferred.
     modes.put("c", Mode.OK);
-    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("c");
+    assertThat(get(call(CallOptions.DEFAULT))).isEqualTo("c");
     assertThat(x).as("in an attempt, not waiting: nothing to wake").isNotDone();
 
     held.get("a").onError(NotActive.exception("a", "g", null, null));
-    assertThat(x.get(5, TimeUnit.SECONDS)).as("no backoff: straight to c").isEqualTo("c");
+    assertThat(get(x)).as("no backoff: straight to c").isEqualTo("c");
     assertThat(clock.pendingTasks()).isZero();
   }
 
@@ -329,11 +377,11 @@ class StickyGroupChannelTest {
     startMember("a", Mode.DEAD);
     startMember("b", Mode.NOT_ACTIVE_NO_HINT);
     startMember("c", Mode.NOT_ACTIVE_NO_HINT);
-    sticky = builder().maxRetries(5).build();
+    sticky = builder(attempts(6)).build();
     ListenableFuture<String> f = call(CallOptions.DEFAULT);
-    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    awaitWaiting(1);
     clock.forward(Duration.ofSeconds(10));
-    assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).cause().hasMessageContaining("NOT_ACTIVE");
+    assertThatThrownBy(() -> get(f)).cause().hasMessageContaining("NOT_ACTIVE");
     // a, the free hop to b, then four delayed retries alternating between c and b.
     assertThat(hits.get("a").get()).as("a only once, at the start").isEqualTo(1);
     assertThat(hits.get("b").get()).isEqualTo(3);
@@ -345,11 +393,11 @@ class StickyGroupChannelTest {
     startMember("a", Mode.DEAD);
     startMember("b", Mode.DEAD);
     startMember("c", Mode.DEAD);
-    sticky = builder().maxRetries(5).build();
+    sticky = builder(attempts(6)).build();
     ListenableFuture<String> f = call(CallOptions.DEFAULT);
-    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    awaitWaiting(1);
     clock.forward(Duration.ofSeconds(10));
-    assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).cause().hasMessageContaining("down");
+    assertThatThrownBy(() -> get(f)).cause().hasMessageContaining("down");
     assertThat(List.of(hits.get("a").get(), hits.get("b").get(), hits.get("c").get()))
         .containsExactly(2, 2, 2); // a, free hop to b, then c, a, b, c
   }
@@ -361,10 +409,10 @@ class StickyGroupChannelTest {
     startMember("c", Mode.NOT_ACTIVE_NO_HINT);
     sticky = builder().build();
     ListenableFuture<String> f = call(CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.MINUTES));
-    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    awaitWaiting(1);
     modes.put("a", Mode.OK); // a restarts and wins again; b and c still know nobody
     clock.forward(Duration.ofSeconds(4)); // the dead mark lasts 4 x maxBackoff = 2 s
-    assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo("a");
+    assertThat(get(f)).isEqualTo("a");
   }
 
   @Test
@@ -388,8 +436,9 @@ class StickyGroupChannelTest {
     c.request(1);
     c.sendMessage("req");
     c.halfClose();
-    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    awaitWaiting(1);
     c.cancel("caller gave up", null);
+    await().atMost(Duration.ofSeconds(5)).until(() -> !closes.isEmpty());
     assertThat(closes)
         .singleElement()
         .satisfies(s -> assertThat(s.getCode()).isEqualTo(Status.Code.CANCELLED));
@@ -406,12 +455,13 @@ class StickyGroupChannelTest {
     startMember("c", Mode.OK);
     sticky = builder().build();
     ListenableFuture<String> f = call(CallOptions.DEFAULT);
-    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    awaitWaiting(1);
     sticky.close();
-    assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS))
+    assertThatThrownBy(() -> get(f))
         .cause()
         .isInstanceOf(StatusRuntimeException.class)
-        .hasMessage("UNAVAILABLE: sticky group channel closed");
+        .hasMessageStartingWith(
+            "FAILED_PRECONDITION: lifeline: sticky group channel g is closed (method t.S/Do)");
     assertThat(hits.get("c").get()).isZero();
     assertThat(String.valueOf(sticky.members()).toLowerCase(Locale.ROOT)).contains("a", "b");
   }
@@ -430,13 +480,12 @@ class StickyGroupChannelTest {
     sticky =
         StickyGroupChannel.builder("g")
             .scheduler(clock.scheduler())
-            .ticker(clock)
-            .maxRetries(1)
+            .callPolicy(policy(attempts(2)))
             .member(hintAddress) // a real channel, created and owned by the sticky channel
             .member("b", channels.get(0))
             .build();
     // Nothing listens there yet: refused, and the free hop finds b.
-    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("b");
+    assertThat(get(call(CallOptions.DEFAULT))).isEqualTo("b");
 
     modes.put("back", Mode.OK);
     hits.put("back", new AtomicInteger());
@@ -448,7 +497,7 @@ class StickyGroupChannelTest {
     modes.put("b", Mode.NOT_ACTIVE_HINT_ADDRESS);
     // One retry: if the hinted attempt failed fast, the free hop would go back to b, whose hint
     // then names a stale member, and the call would give up.
-    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("back");
+    assertThat(get(call(CallOptions.DEFAULT))).isEqualTo("back");
   }
 
   @Test
@@ -463,23 +512,117 @@ class StickyGroupChannelTest {
     sticky =
         StickyGroupChannel.builder("g")
             .scheduler(clock.scheduler())
-            .ticker(clock)
-            .random(new java.util.SplittableRandom(1))
-            .maxRetries(2)
+            .callPolicy(policy(attempts(3)))
             .member(down)
             .member("b", channels.get(0))
             .member("c", channels.get(1))
             .build();
-    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("b");
+    assertThat(get(call(CallOptions.DEFAULT))).isEqualTo("b");
 
     modes.put("b", Mode.NOT_ACTIVE_NO_HINT);
     ListenableFuture<String> f = call(CallOptions.DEFAULT); // b, then at once c, then a backoff
-    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    awaitWaiting(1);
     clock.forward(Duration.ofMillis(130));
     // The retry after c skipped the member that cannot be reached and went on to b.
-    assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).cause().hasMessageContaining("NOT_ACTIVE");
+    assertThatThrownBy(() -> get(f)).cause().hasMessageContaining("NOT_ACTIVE");
     assertThat(hits.get("b").get()).isEqualTo(3);
     assertThat(hits.get("c").get()).isEqualTo(1);
+  }
+
+  // Review finding 4: the sticky channel re-sent a call after any UNAVAILABLE, whatever the
+  // method's idempotency, so a write the crashed active had applied ran again elsewhere.
+  @Test
+  void aWriteIsNeverSentAgainAfterTheMemberAnsweredUnavailable() throws Exception {
+    startMember("a", Mode.DEAD);
+    startMember("b", Mode.OK);
+    sticky = builder().build();
+    ListenableFuture<String> f =
+        ClientCalls.futureUnaryCall(
+            sticky.newCall(WRITE, CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.MINUTES)),
+            "req");
+    assertThatThrownBy(() -> get(f))
+        .cause()
+        .satisfies(
+            e ->
+                assertThat(LifelineCallException.from(e).orElseThrow().report().stopReason())
+                    .isEqualTo(dev.lifeline.core.StopReason.NOT_IDEMPOTENT));
+    assertThat(hits.get("a").get()).isEqualTo(1);
+    assertThat(hits.get("b").get()).as("the write did not move").isZero();
+  }
+
+  @Test
+  void aWriteTurnedAwayByAStandbyMovesToTheActiveItNames() throws Exception {
+    startMember("a", Mode.NOT_ACTIVE_HINT_C);
+    startMember("b", Mode.OK);
+    startMember("c", Mode.OK);
+    sticky = builder().build();
+    ListenableFuture<String> f =
+        ClientCalls.futureUnaryCall(sticky.newCall(WRITE, CallOptions.DEFAULT), "req");
+    assertThat(get(f)).isEqualTo("c");
+    assertThat(hits.get("c").get()).isEqualTo(1);
+  }
+
+  // Review finding 2: a call woken by another call's success ran its attempt in that call's
+  // Context, and was cancelled when that call's server handler finished.
+  @Test
+  void aCallWokenByAnotherCallsSuccessRunsInItsOwnContext() throws Exception {
+    startMember("a", Mode.NOT_ACTIVE_NO_HINT);
+    startMember("b", Mode.NOT_ACTIVE_NO_HINT);
+    startMember("c", Mode.NOT_ACTIVE_NO_HINT);
+    sticky = builder().build();
+    ListenableFuture<String> waiting =
+        call(CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.MINUTES));
+    awaitWaiting(1);
+
+    modes.put("a", Mode.NOT_ACTIVE_HINT_C);
+    modes.put("c", Mode.OK);
+    io.grpc.Context.CancellableContext other = io.grpc.Context.current().withCancellation();
+    ListenableFuture<String> finder = other.call(() -> call(CallOptions.DEFAULT));
+    assertThat(get(finder)).isEqualTo("c");
+    other.cancel(null); // the other call's own server handler finished
+
+    assertThat(get(waiting)).isEqualTo("c");
+  }
+
+  @Test
+  void aRetryStartedByTheSchedulerCarriesTheCallersContextDeadline() throws Exception {
+    startMember("a", Mode.NOT_ACTIVE_NO_HINT);
+    startMember("b", Mode.NOT_ACTIVE_NO_HINT);
+    startMember("c", Mode.OK);
+    sticky = builder().build();
+    io.grpc.Context.CancellableContext ctx =
+        io.grpc.Context.current()
+            .withDeadlineAfter(
+                1,
+                TimeUnit.MINUTES,
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor());
+    ListenableFuture<String> f = ctx.call(() -> call(CallOptions.DEFAULT));
+    awaitWaiting(1);
+    clock.forward(Duration.ofMillis(100)); // the retry starts on the scheduler's thread
+    assertThat(get(f)).isEqualTo("c");
+    assertThat(deadlines.get("c")).as("the server saw the caller's deadline").isNotNull();
+    ctx.cancel(null);
+  }
+
+  // Review finding 13: cancel() before start() threw from inside StickyCall and left the call open.
+  @Test
+  void cancelBeforeStartIsSafeAndTheCloseComesOnStart() throws Exception {
+    startMember("a", Mode.OK);
+    sticky = builder().build();
+    io.grpc.ClientCall<String, String> c = sticky.newCall(METHOD, CallOptions.DEFAULT);
+    c.cancel("changed my mind", null);
+    List<Status> closes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    c.start(
+        new io.grpc.ClientCall.Listener<>() {
+          @Override
+          public void onClose(Status status, io.grpc.Metadata trailers) {
+            closes.add(status);
+          }
+        },
+        new io.grpc.Metadata());
+    await().atMost(Duration.ofSeconds(5)).until(() -> closes.size() == 1);
+    assertThat(closes.get(0).getCode()).isEqualTo(Status.Code.CANCELLED);
+    assertThat(hits.get("a").get()).isZero();
   }
 
   private void startMemberQuietly(String name, Mode mode) {

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import dev.lifeline.core.Backoff;
+import dev.lifeline.core.CallPolicy;
+import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.testing.FakeClock;
 import dev.lifeline.testing.Utf8Marshaller;
 import io.grpc.CallOptions;
@@ -52,6 +55,7 @@ class StickyGroupResolverTest {
       MethodDescriptor.<String, String>newBuilder()
           .setType(MethodDescriptor.MethodType.UNARY)
           .setFullMethodName("t.R/Do")
+          .setIdempotent(true)
           .setRequestMarshaller(Utf8Marshaller.INSTANCE)
           .setResponseMarshaller(Utf8Marshaller.INSTANCE)
           .build();
@@ -130,8 +134,54 @@ class StickyGroupResolverTest {
         .nameResolverRegistry(registry)
         .channelFactory(this::channelFor)
         .scheduler(clock.scheduler())
-        .ticker(clock)
-        .random(new java.util.SplittableRandom(1));
+        .callPolicy(
+            CallPolicy.builder()
+                .service("orders")
+                .retryPolicy(StickyGroupChannel.defaultRetryPolicy())
+                .circuitBreakers(CircuitBreakers.disabled())
+                .ticker(clock)
+                .random(() -> 0.5)
+                .build());
+  }
+
+  /** Runs what is due on the fake scheduler (hops made at once) until the call ends. */
+  private String get(ListenableFuture<String> f) throws Exception {
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(1))
+        .until(
+            () -> {
+              clock.runDueTasks();
+              return f.isDone();
+            });
+    return f.get();
+  }
+
+  /**
+   * Moves fake time on in small steps until {@code done}: the closes of attempts that fail locally
+   * arrive on another thread, so each retry is scheduled only after the previous step.
+   */
+  private void awaitAdvancing(java.util.concurrent.Callable<Boolean> done) {
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(1))
+        .until(
+            () -> {
+              clock.forward(Duration.ofMillis(50));
+              return done.call();
+            });
+  }
+
+  /** Runs what is due until exactly {@code n} tasks (backoffs) wait on the fake scheduler. */
+  private void awaitWaiting(int n) {
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(1))
+        .until(
+            () -> {
+              clock.runDueTasks();
+              return clock.pendingTasks() == n;
+            });
   }
 
   private static InetSocketAddress at(String host) {
@@ -154,7 +204,7 @@ class StickyGroupResolverTest {
     sticky = builder().build();
     provider.resolver().push(at("a"), at("b"));
     assertThat(sticky.members()).containsExactly("a:1", "b:1");
-    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("b");
+    assertThat(get(call(CallOptions.DEFAULT))).isEqualTo("b");
     assertThat(sticky.preferredMember()).isEqualTo("b:1");
     assertThat(factoryCalls).containsExactly("a:1", "b:1");
   }
@@ -176,7 +226,7 @@ class StickyGroupResolverTest {
     // As the dns resolver reports it: the full form of the literal.
     r.push(at("a"), new InetSocketAddress(InetAddress.getByName("::1"), 50051));
     assertThat(sticky.members()).containsExactly("a:1", "[0:0:0:0:0:0:0:1]:50051");
-    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("[0:0:0:0:0:0:0:1]");
+    assertThat(get(call(CallOptions.DEFAULT))).isEqualTo("[0:0:0:0:0:0:0:1]");
     assertThat(r.refreshes.get()).as("the hint named a member: no refresh").isZero();
   }
 
@@ -188,14 +238,14 @@ class StickyGroupResolverTest {
     sticky = builder().build();
     FakeResolver r = provider.resolver();
     r.push(at("a"), at("b"));
-    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("a");
+    assertThat(get(call(CallOptions.DEFAULT))).isEqualTo("a");
     ManagedChannel channelOfA = created.get(0);
 
     r.push(at("b"), at("c"));
     assertThat(sticky.members()).containsExactly("b:1", "c:1");
     assertThat(channelOfA.isShutdown()).isTrue();
     assertThat(sticky.preferredMember()).as("a is gone: first member").isEqualTo("b:1");
-    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("b");
+    assertThat(get(call(CallOptions.DEFAULT))).isEqualTo("b");
     assertThat(factoryCalls).as("b kept its channel").containsExactly("a:1", "b:1", "c:1");
   }
 
@@ -212,7 +262,7 @@ class StickyGroupResolverTest {
     assertThat(f).isNotDone();
     held.get("a").onNext("a");
     held.get("a").onCompleted();
-    assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo("a");
+    assertThat(get(f)).isEqualTo("a");
     assertThat(sticky.preferredMember())
         .as("a removed member never becomes preferred")
         .isEqualTo("b:1");
@@ -228,10 +278,10 @@ class StickyGroupResolverTest {
     FakeResolver r = provider.resolver();
     r.push(at("a"), at("b"), at("c"), at("d"));
     ListenableFuture<String> f = call(withDeadline()); // a, then at once b, then a backoff
-    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    awaitWaiting(1);
     r.push(at("a"), at("b"), at("d")); // c, next in rotation, goes away during the backoff
     clock.forward(Duration.ofMillis(130));
-    assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo("d");
+    assertThat(get(f)).isEqualTo("d");
     assertThat(hits.get("c").get()).isZero();
   }
 
@@ -242,46 +292,95 @@ class StickyGroupResolverTest {
     ListenableFuture<String> f = call(withDeadline());
     assertThat(f).isNotDone();
     assertThat(sticky.preferredMember()).isNull();
+    awaitWaiting(1); // the first attempt failed locally: nothing sent, a backoff follows
     provider.resolver().push(at("a"));
-    assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo("a");
-    assertThat(clock.pendingTasks()).as("its deadline timer was cancelled").isZero();
+    assertThat(get(f)).as("woken by the members, without waiting out the backoff").isEqualTo("a");
+    assertThat(clock.pendingTasks()).as("its backoff was cancelled").isZero();
   }
 
   @Test
   void aCallWaitingForMembersFailsAtItsDeadline() throws Exception {
     sticky = builder().build();
     ListenableFuture<String> f = call(CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
-    await().atMost(Duration.ofSeconds(5)).until(() -> clock.pendingTasks() == 1);
+    awaitWaiting(1);
     clock.forward(Duration.ofSeconds(31));
-    assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS))
+    assertThatThrownBy(() -> get(f))
         .cause()
         .isInstanceOf(StatusRuntimeException.class)
-        .hasMessage(
-            "DEADLINE_EXCEEDED: deadline exceeded waiting for members: no members resolved for"
-                + " target fake:///orders");
+        .hasMessageStartingWith(
+            "UNAVAILABLE: no members resolved for target fake:///orders [orders t.R/Do failed"
+                + " after");
   }
 
   @Test
-  void aCallWithoutADeadlineFailsAtOnceWhileNoMemberIsKnownNamingTheResolutionError() {
+  void aCallWithoutADeadlineFailsAfterItsAttemptsWhileNoMemberIsKnownNamingTheResolutionError() {
     sticky = builder().build();
     provider.resolver().fail(Status.UNAVAILABLE.withDescription("dns down"));
-    assertThatThrownBy(() -> call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS))
+    ListenableFuture<String> f = call(CallOptions.DEFAULT);
+    awaitAdvancing(f::isDone);
+    assertThatThrownBy(() -> get(f))
         .isInstanceOf(ExecutionException.class)
         .cause()
-        .hasMessage(
+        .hasMessageStartingWith(
             "UNAVAILABLE: no members resolved for target fake:///orders (last resolution error:"
-                + " UNAVAILABLE dns down)");
+                + " UNAVAILABLE dns down) [orders t.R/Do failed after 4 attempts");
   }
 
   @Test
-  void aStreamingCallWhileNoMemberIsKnownFailsWithUnavailable() {
+  void aServerStreamWhileNoMemberIsKnownFailsWithUnavailableAfterItsAttempts() {
     sticky = builder().build();
     MethodDescriptor<String, String> stream =
         METHOD.toBuilder().setType(MethodDescriptor.MethodType.SERVER_STREAMING).build();
-    java.util.Iterator<String> it =
-        ClientCalls.blockingServerStreamingCall(
-            sticky, stream, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), "req");
-    assertThatThrownBy(it::hasNext)
+    java.util.concurrent.CompletableFuture<Throwable> failed =
+        new java.util.concurrent.CompletableFuture<>();
+    ClientCalls.asyncServerStreamingCall(
+        sticky.newCall(stream, CallOptions.DEFAULT),
+        "req",
+        new StreamObserver<String>() {
+          @Override
+          public void onNext(String value) {}
+
+          @Override
+          public void onError(Throwable t) {
+            failed.complete(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            failed.complete(null);
+          }
+        });
+    awaitAdvancing(failed::isDone);
+    assertThat(failed.join())
+        .isInstanceOf(StatusRuntimeException.class)
+        .hasMessageStartingWith("UNAVAILABLE: no members resolved for target fake:///orders [");
+  }
+
+  @Test
+  void aBidiCallWhileNoMemberIsKnownFailsWithUnavailable() {
+    sticky = builder().build();
+    MethodDescriptor<String, String> bidi =
+        METHOD.toBuilder().setType(MethodDescriptor.MethodType.BIDI_STREAMING).build();
+    java.util.concurrent.CompletableFuture<Throwable> failed =
+        new java.util.concurrent.CompletableFuture<>();
+    ClientCalls.asyncBidiStreamingCall(
+        sticky.newCall(bidi, CallOptions.DEFAULT),
+        new StreamObserver<String>() {
+          @Override
+          public void onNext(String value) {}
+
+          @Override
+          public void onError(Throwable t) {
+            failed.complete(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            failed.complete(null);
+          }
+        });
+    await().atMost(Duration.ofSeconds(5)).until(failed::isDone);
+    assertThat(failed.join())
         .isInstanceOf(StatusRuntimeException.class)
         .hasMessage("UNAVAILABLE: no members resolved for target fake:///orders");
   }
@@ -295,7 +394,7 @@ class StickyGroupResolverTest {
     r.fail(Status.UNAVAILABLE.withDescription("dns down"));
     r.push();
     assertThat(sticky.members()).containsExactly("a:1");
-    assertThat(call(CallOptions.DEFAULT).get(5, TimeUnit.SECONDS)).isEqualTo("a");
+    assertThat(get(call(CallOptions.DEFAULT))).isEqualTo("a");
     assertThat(created.get(0).isShutdown()).isFalse();
   }
 
@@ -312,7 +411,7 @@ class StickyGroupResolverTest {
     assertThat(r.refreshes.get()).isEqualTo(1);
     assertThat(sticky.members()).containsExactly("a:1", "d:1");
     clock.forward(Duration.ofMillis(130));
-    assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo("d");
+    assertThat(get(f)).isEqualTo("d");
   }
 
   @Test
@@ -394,8 +493,15 @@ class StickyGroupResolverTest {
         StickyGroupChannel.builder("orders")
             .target(TARGET)
             .nameResolverRegistry(registry)
-            .initialBackoff(Duration.ofMillis(20))
-            .maxBackoff(Duration.ofMillis(50))
+            .callPolicy(
+                CallPolicy.builder()
+                    .service("orders")
+                    .retryPolicy(
+                        StickyGroupChannel.defaultRetryPolicy().toBuilder()
+                            .backoff(
+                                Backoff.exponential(Duration.ofMillis(20), Duration.ofMillis(50)))
+                            .build())
+                    .build())
             .build();
     provider.resolver().push(addresses);
     assertThat(sticky.members())

@@ -212,7 +212,9 @@ public final class Demo {
       AiModelGrpc.AiModelFutureStub aiStub =
           AiModelGrpc.newFutureStub(ClientInterceptors.intercept(aiLease, aiCalls.interceptor()));
       StickyGroupChannel.Builder sticky =
-          StickyGroupChannel.builder("orders").meterRegistry(registry);
+          StickyGroupChannel.builder("orders")
+              .callPolicy(
+                  StickyGroupChannel.defaultPolicy("orders").meterRegistry(registry).build());
       for (String address : orders.addresses()) {
         LifelineChannel lease = pool.lease(address);
         closeables.add(lease);

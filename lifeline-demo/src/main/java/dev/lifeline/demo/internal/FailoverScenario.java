@@ -94,7 +94,10 @@ final class FailoverScenario {
     List<ManagedChannel> plain = new ArrayList<>();
     try (LeaseStore store = store(cli.nats().orElse(null));
         OrderGroup group = new OrderGroup(3, store, ActiveOptions.defaults(), registry).start()) {
-      StickyGroupChannel.Builder cb = StickyGroupChannel.builder("orders").meterRegistry(registry);
+      StickyGroupChannel.Builder cb =
+          StickyGroupChannel.builder("orders")
+              .callPolicy(
+                  StickyGroupChannel.defaultPolicy("orders").meterRegistry(registry).build());
       List<OrderServiceGrpc.OrderServiceBlockingStub> members = new ArrayList<>();
       for (String a : group.addresses()) {
         cb.member(a);

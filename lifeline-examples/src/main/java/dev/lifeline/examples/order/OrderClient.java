@@ -27,7 +27,11 @@ public final class OrderClient implements AutoCloseable {
    */
   public OrderClient(List<String> addresses, Duration deadline, MeterRegistry registry) {
     StickyGroupChannel.Builder b =
-        StickyGroupChannel.builder(OrderInstance.GROUP.toString()).meterRegistry(registry);
+        StickyGroupChannel.builder(OrderInstance.GROUP.toString())
+            .callPolicy(
+                StickyGroupChannel.defaultPolicy(OrderInstance.GROUP.toString())
+                    .meterRegistry(registry)
+                    .build());
     addresses.forEach(b::member);
     this.channel = b.build();
     this.deadline = deadline;

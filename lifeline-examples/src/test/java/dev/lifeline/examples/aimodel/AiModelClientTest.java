@@ -240,8 +240,13 @@ class AiModelClientTest {
         .atMost(Duration.ofSeconds(10))
         .until(
             () ->
-                meters.find("lifeline.retries").counter() != null
-                    && meters.find("lifeline.retries").counter().count() >= 16);
+                meters.find("lifeline.retries").tag("reason", "unavailable").counter() != null
+                    && meters
+                            .find("lifeline.retries")
+                            .tag("reason", "unavailable")
+                            .counter()
+                            .count()
+                        >= 16);
     gate.countDown();
     startNetty(port);
 

@@ -6,6 +6,7 @@ import dev.lifeline.grpc.ChannelOptions;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ConnectivityState;
+import io.grpc.Deadline;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingClientCallListener;
 import io.grpc.ManagedChannel;
@@ -192,27 +193,43 @@ public final class ManagedTarget {
     Slot[] ms = members;
     Slot slot = ms.length == 1 && options.maxConnectionsPerTarget() == 1 ? ms[0] : pick(ms);
     if (slot == null) {
-      return failedCall(closedStatus(method));
+      return FailedCall.of(closedStatus(method), callOptions);
     }
     ConnectivityState state = slot.channel.getState(false);
     if (state == ConnectivityState.SHUTDOWN) {
       slot = rebuild(slot, "shutdown");
       if (slot == null) {
-        return failedCall(closedStatus(method));
+        return FailedCall.of(closedStatus(method), callOptions);
       }
       state = slot.channel.getState(false);
     }
-    CallOptions effective =
-        callOptions.getDeadline() == null
-            ? callOptions.withDeadlineAfter(
-                options.defaultDeadline().toNanos(), TimeUnit.NANOSECONDS)
-            : callOptions;
+    CallOptions effective = withDefaultDeadline(callOptions);
     return new TrackedCall<>(
         slot.channel.newCall(method, effective), slot, state == ConnectivityState.READY, method);
   }
 
+  /**
+   * Gives a call without a deadline the default one. An attempt of Lifeline's engine gives it to
+   * the whole logical call instead (once, through its handle), so that however the engine is wired
+   * above this lease, retries never get a fresh default deadline each.
+   */
+  CallOptions withDefaultDeadline(CallOptions callOptions) {
+    CallHandle handle = CallHandle.of(callOptions);
+    Deadline own = callOptions.getDeadline();
+    if (handle != null) {
+      Deadline adopted = handle.adoptDefaultDeadline(options.defaultDeadline());
+      if (adopted != null && (own == null || adopted.isBefore(own))) {
+        return callOptions.withDeadline(adopted);
+      }
+      return callOptions;
+    }
+    return own == null
+        ? callOptions.withDeadlineAfter(options.defaultDeadline().toNanos(), TimeUnit.NANOSECONDS)
+        : callOptions;
+  }
+
   private Status closedStatus(MethodDescriptor<?, ?> method) {
-    return Status.UNAVAILABLE.withDescription(
+    return Status.FAILED_PRECONDITION.withDescription(
         "lifeline: channel to target "
             + target
             + " is closed (service "
@@ -438,28 +455,6 @@ public final class ManagedTarget {
           .log("channel claims READY but calls keep failing; rebuilding it (grpc-java #12958)");
       rebuild(slot, "stuck_ready");
     }
-  }
-
-  /** A ClientCall that fails at start with {@code status}; used for closed leases and pools. */
-  public static <ReqT, RespT> ClientCall<ReqT, RespT> failedCall(Status status) {
-    return new ClientCall<>() {
-      @Override
-      public void start(Listener<RespT> listener, Metadata headers) {
-        listener.onClose(status, new Metadata());
-      }
-
-      @Override
-      public void request(int numMessages) {}
-
-      @Override
-      public void cancel(String message, Throwable cause) {}
-
-      @Override
-      public void halfClose() {}
-
-      @Override
-      public void sendMessage(ReqT message) {}
-    };
   }
 
   /** One generation of the channel, with its reconnect driver. */

@@ -41,7 +41,11 @@ public final class RetryingInterceptor implements ClientInterceptor {
     switch (method.getType()) {
       case UNARY:
       case SERVER_STREAMING:
-        return new RetryingClientCall<>(policy, scheduler, t, method, callOptions, next);
+        if (CallHandle.of(callOptions) != null) {
+          // Already an attempt of an engine further out: one engine per call, never two.
+          return next.newCall(method, callOptions);
+        }
+        return new EngineCall<>(policy, scheduler, t, method, callOptions, next);
       default:
         return new SimpleForwardingClientCall<ReqT, RespT>(next.newCall(method, callOptions)) {
           @Override
@@ -51,6 +55,17 @@ public final class RetryingInterceptor implements ClientInterceptor {
           }
         };
     }
+  }
+
+  /** The engine's call for {@code method}, whose attempts go to {@code next}. */
+  public static <ReqT, RespT> ClientCall<ReqT, RespT> engineCall(
+      CallPolicy policy,
+      ScheduledExecutorService scheduler,
+      String target,
+      MethodDescriptor<ReqT, RespT> method,
+      CallOptions callOptions,
+      Channel next) {
+    return new EngineCall<>(policy, scheduler, target, method, callOptions, next);
   }
 
   static void addStaticHeaders(Map<String, String> staticHeaders, Metadata headers) {

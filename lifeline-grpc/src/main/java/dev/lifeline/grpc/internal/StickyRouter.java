@@ -1,7 +1,11 @@
 package dev.lifeline.grpc.internal;
 
 import dev.lifeline.core.Ticker;
+import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,12 +20,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,18 +56,7 @@ public final class StickyRouter {
 
   final String group;
   final long deadMemberNanos;
-  // How long an attempt waits for a member's channel in TRANSIENT_FAILURE to reconnect before the
-  // member counts as unreachable: a live member on a LAN connects well within it.
-  final long connectWaitNanos;
-  final int maxRetries;
-  private final long initialBackoffNanos;
-  private final double multiplier;
-  private final long maxBackoffNanos;
-  private final double jitter;
-  final boolean retryUntilDeadline;
   final Ticker ticker;
-  private final RandomGenerator random;
-  final ScheduledExecutorService scheduler;
   final boolean trace;
 
   private final Object lock = new Object();
@@ -87,19 +78,17 @@ public final class StickyRouter {
   final DistributionSummary retries;
   final Timer failoverLatency;
 
-  /** Creates the router; arguments are validated by the public builder. */
+  /**
+   * Creates the router; arguments are validated by the public builder.
+   *
+   * @param deadMemberNanos how long a member that answered UNAVAILABLE (or whose breaker was open)
+   *     is passed over by a call's later attempts, unless it answers someone successfully first
+   */
   public StickyRouter(
       String group,
       List<Member> members,
-      int maxRetries,
-      long initialBackoffNanos,
-      double multiplier,
-      long maxBackoffNanos,
-      double jitter,
-      boolean retryUntilDeadline,
+      long deadMemberNanos,
       Ticker ticker,
-      RandomGenerator random,
-      ScheduledExecutorService scheduler,
       MeterRegistry registry,
       boolean trace) {
     this.group = group;
@@ -113,20 +102,9 @@ public final class StickyRouter {
             Map.copyOf(by),
             members.isEmpty() ? null : members.get(0).address(),
             0);
-    // A dead mark outlives a lease-expiry window (default TTL 1.5 s) but not much more, so a
-    // member that restarts and wins again is tried again within a few backoffs.
-    this.deadMemberNanos = 4 * maxBackoffNanos;
-    this.connectWaitNanos = maxBackoffNanos;
+    this.deadMemberNanos = deadMemberNanos;
     this.noMembers = () -> "no members in group " + group;
-    this.maxRetries = maxRetries;
-    this.initialBackoffNanos = initialBackoffNanos;
-    this.multiplier = multiplier;
-    this.maxBackoffNanos = maxBackoffNanos;
-    this.jitter = jitter;
-    this.retryUntilDeadline = retryUntilDeadline;
     this.ticker = ticker;
-    this.random = random;
-    this.scheduler = scheduler;
     this.trace = trace;
     this.notActive =
         Counter.builder("lifeline.sticky.not_active")
@@ -281,6 +259,39 @@ public final class StickyRouter {
     return n == null ? 0 : n.get();
   }
 
+  /**
+   * Creates the attempt of a call driven by an engine (its options carry a {@link CallHandle}):
+   * picks the member from what the call has seen so far, and learns from the attempt's outcome
+   * before the engine sees it. With no members, or once closed, the attempt fails locally.
+   */
+  public <ReqT, RespT> ClientCall<ReqT, RespT> newAttempt(
+      MethodDescriptor<ReqT, RespT> method, CallOptions options) {
+    CallHandle handle = CallHandle.of(options);
+    GroupRoute route = handle.route();
+    if (route == null) {
+      route = new GroupRoute(this, handle);
+      handle.route(route);
+    }
+    if (closed) {
+      handle.attemptTarget(group);
+      return FailedCall.of(
+          Status.FAILED_PRECONDITION.withDescription(
+              "lifeline: sticky group channel "
+                  + group
+                  + " is closed (method "
+                  + method.getFullMethodName()
+                  + ")"),
+          options);
+    }
+    Member m = route.pick();
+    if (m == null) {
+      handle.attemptTarget(group);
+      return FailedCall.of(Status.UNAVAILABLE.withDescription(noMembersDescription()), options);
+    }
+    handle.attemptTarget(m.address());
+    return route.attempt(m, m.channel().newCall(method, options));
+  }
+
   /** Registers a call waiting out a backoff or waiting for members. */
   void addWaiter(Waiter w) {
     waiters.add(w);
@@ -322,8 +333,8 @@ public final class StickyRouter {
   }
 
   /**
-   * Marks the router closed and fails every waiting call at once: their timers would never fire
-   * once the scheduler is gone.
+   * Marks the router closed and wakes every waiting call at once, so that it fails now rather than
+   * when its backoff ends.
    */
   public void close() {
     closed = true;
@@ -337,16 +348,8 @@ public final class StickyRouter {
     /** Called on the thread that changed the router, with no router lock held. */
     void routerChanged();
 
-    /** The channel was closed: stop waiting and fail. */
+    /** The channel was closed: stop waiting. */
     void routerClosed();
-  }
-
-  /** Backoff before the {@code n}-th delayed retry (0-based), jittered. */
-  long backoffNanos(int n) {
-    double base = initialBackoffNanos * Math.pow(multiplier, n);
-    base = Math.min(base, maxBackoffNanos);
-    double factor = 1.0 + jitter * (2 * random.nextDouble() - 1);
-    return Math.max(0, (long) (base * factor));
   }
 
   void onSuccess(String address, int retriesUsed, long firstFailureNanos) {

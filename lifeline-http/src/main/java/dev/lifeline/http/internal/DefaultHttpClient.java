@@ -179,7 +179,7 @@ public final class DefaultHttpClient implements LifelineHttpClient {
       throw new IllegalStateException("client '" + name + "' is closed");
     }
     Duration timeout = request.timeout() != null ? request.timeout() : config.callTimeout();
-    CallExecution call = policy.start(target, request.method(), timeout);
+    CallExecution call = policy.start(target, request.method(), timeout, request.idempotent());
     Failure last = null;
     while (true) {
       if (!call.beforeAttempt()) {
