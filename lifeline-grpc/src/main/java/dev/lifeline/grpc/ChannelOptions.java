@@ -1,5 +1,7 @@
 package dev.lifeline.grpc;
 
+import dev.lifeline.core.Backoff;
+import dev.lifeline.core.Jitter;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -12,49 +14,62 @@ import java.util.Objects;
  * <table>
  *   <caption>Defaults</caption>
  *   <tr><th>setting</th><th>default</th><th>why</th></tr>
- *   <tr><td>{@code keepAliveTime}</td><td>30 s</td><td>detects dead peers and stops NATs and
- *       proxies from dropping idle connections</td></tr>
- *   <tr><td>{@code keepAliveTimeout}</td><td>10 s</td><td>a ping unanswered this long closes the
- *       connection</td></tr>
- *   <tr><td>{@code keepAliveWithoutCalls}</td><td>true</td><td>idle channels stay warm (the
- *       isa_common original let them die)</td></tr>
+ *   <tr><td>{@code keepAliveTime}</td><td>5 min</td><td>the most frequent ping a default grpc-java
+ *       or grpc-go server accepts ({@code permitKeepAliveTime}); a client pinging more often is
+ *       sent GOAWAY {@code too_many_pings} and loses its calls</td></tr>
+ *   <tr><td>{@code keepAliveTimeout}</td><td>20 s</td><td>grpc's own default</td></tr>
+ *   <tr><td>{@code keepAliveWithoutCalls}</td><td>false</td><td>default servers refuse pings on
+ *       a connection without calls; see {@link Builder#frequentKeepAlive()} for the profile that
+ *       keeps idle connections warm</td></tr>
  *   <tr><td>{@code maxInboundMessageSize}</td><td>10 MiB</td><td>what the originals use</td></tr>
  *   <tr><td>{@code idleTimeout}</td><td>5 min</td><td>an unused channel releases its connection
  *       and reconnects on the next call</td></tr>
  *   <tr><td>{@code defaultDeadline}</td><td>30 s</td><td>applied to every call that has no
- *       deadline of its own: nothing waits forever</td></tr>
- *   <tr><td>{@code reconnectBackoffInitial}</td><td>50 ms</td><td>first delay before Lifeline
- *       resets grpc's connect backoff</td></tr>
- *   <tr><td>{@code reconnectBackoffMax}</td><td>150 ms</td><td>keeps the first call after a server
- *       returns within about 200 ms, however long the outage (grpc alone waits up to 120 s)</td></tr>
- *   <tr><td>{@code reconnectBackoffMultiplier}</td><td>1.6</td><td>grpc's own growth factor</td></tr>
- *   <tr><td>{@code reconnectBackoffJitter}</td><td>0.2</td><td>plus or minus 20 %, so clients do
- *       not reconnect in lock step</td></tr>
- *   <tr><td>{@code escapeHatchThreshold}</td><td>10</td><td>consecutive UNAVAILABLE or
- *       DEADLINE_EXCEEDED results on a channel that claims READY before it is rebuilt</td></tr>
+ *       deadline of its own, and to the whole logical call when Lifeline's engine drives it:
+ *       nothing waits forever</td></tr>
+ *   <tr><td>{@code reconnectBackoff}</td><td>50 ms to 150 ms, x1.6, ±20 %</td><td>while calls
+ *       wait for a channel in TRANSIENT_FAILURE, Lifeline skips grpc's reconnect backoff (1 s
+ *       growing to 120 s) on this schedule, so the first call after a server returns gets through
+ *       within about 200 ms however long the outage was. Never more than one connection attempt
+ *       per target every 50 ms (about 6.7 a second at the steady 150 ms), and only while calls
+ *       wait: with nobody calling, grpc's own backoff applies</td></tr>
+ *   <tr><td>{@code connectWait}</td><td>1 s</td><td>how long a call made while its channel is in
+ *       TRANSIENT_FAILURE waits for the reconnection (bounded by its deadline) before it fails
+ *       with UNAVAILABLE; nothing was sent then, so a retry is always safe. Zero fails at
+ *       once</td></tr>
+ *   <tr><td>{@code escapeHatchThreshold}</td><td>10</td><td>consecutive failures that the
+ *       transport produced itself (UNAVAILABLE with no response headers or trailers from the
+ *       server) on calls started while the channel claimed READY, before it is rebuilt (grpc-java
+ *       issue 12958). An answer the server sent, whatever its code, and a deadline never
+ *       count</td></tr>
  *   <tr><td>{@code maxConnectionsPerTarget}</td><td>1</td><td>extra connections are opened only
  *       when every usable one carries {@code maxConcurrentCallsPerConnection} calls (gRFC A105
- *       semantics); members in TRANSIENT_FAILURE are skipped</td></tr>
+ *       semantics), and closed again when the load falls to half of what the others can
+ *       carry</td></tr>
  *   <tr><td>{@code maxConcurrentCallsPerConnection}</td><td>100</td><td>the HTTP/2 stream limit
  *       assumed per connection (the common server setting)</td></tr>
  *   <tr><td>{@code shutdownGrace}</td><td>5 s</td><td>how long in-flight calls may drain when a
  *       channel is closed or replaced</td></tr>
+ *   <tr><td>{@code linger}</td><td>60 s</td><td>how long a channel stays open after its last lease
+ *       is released, so that code leasing per request (one repository object per request) reuses
+ *       one channel instead of building one per request; a new lease within it takes the channel
+ *       back. Zero closes at once</td></tr>
  * </table>
  *
  * <p>grpc's service-config retry is always off on Lifeline channels ({@code
  * disableServiceConfigLookUp()} with no default retry policy), so that attempts made by Lifeline's
- * retry interceptor never multiply with grpc's; grpc's transparent retry of calls that never left
- * the client stays on.
+ * engine never multiply with grpc's; grpc's transparent retry of calls that never left the client
+ * stays on.
  *
  * <p>Immutable and thread-safe.
  */
 public final class ChannelOptions {
 
-  /** Default keepalive ping interval: 30 s. */
-  public static final Duration DEFAULT_KEEP_ALIVE_TIME = Duration.ofSeconds(30);
+  /** Default keepalive ping interval: 5 min, what default grpc-java and grpc-go servers permit. */
+  public static final Duration DEFAULT_KEEP_ALIVE_TIME = Duration.ofMinutes(5);
 
-  /** Default keepalive ping timeout: 10 s. */
-  public static final Duration DEFAULT_KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(10);
+  /** Default keepalive ping timeout: 20 s. */
+  public static final Duration DEFAULT_KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(20);
 
   /** Default maximum inbound message size: 10 MiB. */
   public static final int DEFAULT_MAX_INBOUND_MESSAGE_SIZE = 10 * 1024 * 1024;
@@ -65,19 +80,16 @@ public final class ChannelOptions {
   /** Default deadline of a call that has none: 30 s. */
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
 
-  /** Default first reconnect delay: 50 ms. */
-  public static final Duration DEFAULT_RECONNECT_BACKOFF_INITIAL = Duration.ofMillis(50);
+  /** Default reconnect schedule: 50 ms growing x1.6 to 150 ms, ±20 % jitter. */
+  public static final Backoff DEFAULT_RECONNECT_BACKOFF =
+      Backoff.exponential(Duration.ofMillis(50), Duration.ofMillis(150))
+          .withMultiplier(1.6)
+          .withJitter(Jitter.proportional(0.2));
 
-  /** Default largest reconnect delay: 150 ms. */
-  public static final Duration DEFAULT_RECONNECT_BACKOFF_MAX = Duration.ofMillis(150);
+  /** Default wait of a call for a channel in TRANSIENT_FAILURE to reconnect: 1 s. */
+  public static final Duration DEFAULT_CONNECT_WAIT = Duration.ofSeconds(1);
 
-  /** Default growth of the reconnect delay: 1.6. */
-  public static final double DEFAULT_RECONNECT_BACKOFF_MULTIPLIER = 1.6;
-
-  /** Default jitter of the reconnect delay: 0.2 (plus or minus 20 %). */
-  public static final double DEFAULT_RECONNECT_BACKOFF_JITTER = 0.2;
-
-  /** Default number of failures on a READY channel before it is rebuilt: 10. */
+  /** Default number of transport failures on a READY channel before it is rebuilt: 10. */
   public static final int DEFAULT_ESCAPE_HATCH_THRESHOLD = 10;
 
   /** Default number of connections per target: 1. */
@@ -89,6 +101,9 @@ public final class ChannelOptions {
   /** Default drain time for in-flight calls when a channel closes: 5 s. */
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
+  /** Default time a channel stays open after its last lease is released: 60 s. */
+  public static final Duration DEFAULT_LINGER = Duration.ofSeconds(60);
+
   private static final ChannelOptions DEFAULTS = new Builder().build();
 
   private final Duration keepAliveTime;
@@ -97,14 +112,13 @@ public final class ChannelOptions {
   private final int maxInboundMessageSize;
   private final Duration idleTimeout;
   private final Duration defaultDeadline;
-  private final Duration reconnectBackoffInitial;
-  private final Duration reconnectBackoffMax;
-  private final double reconnectBackoffMultiplier;
-  private final double reconnectBackoffJitter;
+  private final Backoff reconnectBackoff;
+  private final Duration connectWait;
   private final int escapeHatchThreshold;
   private final int maxConnectionsPerTarget;
   private final int maxConcurrentCallsPerConnection;
   private final Duration shutdownGrace;
+  private final Duration linger;
 
   private ChannelOptions(Builder b) {
     this.keepAliveTime = b.keepAliveTime;
@@ -113,14 +127,13 @@ public final class ChannelOptions {
     this.maxInboundMessageSize = b.maxInboundMessageSize;
     this.idleTimeout = b.idleTimeout;
     this.defaultDeadline = b.defaultDeadline;
-    this.reconnectBackoffInitial = b.reconnectBackoffInitial;
-    this.reconnectBackoffMax = b.reconnectBackoffMax;
-    this.reconnectBackoffMultiplier = b.reconnectBackoffMultiplier;
-    this.reconnectBackoffJitter = b.reconnectBackoffJitter;
+    this.reconnectBackoff = b.reconnectBackoff;
+    this.connectWait = b.connectWait;
     this.escapeHatchThreshold = b.escapeHatchThreshold;
     this.maxConnectionsPerTarget = b.maxConnectionsPerTarget;
     this.maxConcurrentCallsPerConnection = b.maxConcurrentCallsPerConnection;
     this.shutdownGrace = b.shutdownGrace;
+    this.linger = b.linger;
   }
 
   /** The options with every default (see the class documentation). */
@@ -142,14 +155,13 @@ public final class ChannelOptions {
     b.maxInboundMessageSize = maxInboundMessageSize;
     b.idleTimeout = idleTimeout;
     b.defaultDeadline = defaultDeadline;
-    b.reconnectBackoffInitial = reconnectBackoffInitial;
-    b.reconnectBackoffMax = reconnectBackoffMax;
-    b.reconnectBackoffMultiplier = reconnectBackoffMultiplier;
-    b.reconnectBackoffJitter = reconnectBackoffJitter;
+    b.reconnectBackoff = reconnectBackoff;
+    b.connectWait = connectWait;
     b.escapeHatchThreshold = escapeHatchThreshold;
     b.maxConnectionsPerTarget = maxConnectionsPerTarget;
     b.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection;
     b.shutdownGrace = shutdownGrace;
+    b.linger = linger;
     return b;
   }
 
@@ -168,6 +180,20 @@ public final class ChannelOptions {
     return keepAliveWithoutCalls;
   }
 
+  /**
+   * Whether a server with these keepalive enforcement settings accepts this channel's pings (it
+   * sends GOAWAY {@code too_many_pings} and closes the connection with its calls otherwise): the
+   * interval is at least the server's {@code permitKeepAliveTime}, and pings without calls are sent
+   * only to a server that permits them. A default grpc-java or grpc-go server permits 5 min and no
+   * pings without calls.
+   */
+  public boolean keepAliveAcceptedBy(
+      Duration serverPermitKeepAliveTime, boolean serverPermitsWithoutCalls) {
+    Objects.requireNonNull(serverPermitKeepAliveTime, "serverPermitKeepAliveTime");
+    return keepAliveTime.compareTo(serverPermitKeepAliveTime) >= 0
+        && (!keepAliveWithoutCalls || serverPermitsWithoutCalls);
+  }
+
   /** Largest message, in bytes, the channel accepts from the server. */
   public int maxInboundMessageSize() {
     return maxInboundMessageSize;
@@ -183,29 +209,20 @@ public final class ChannelOptions {
     return defaultDeadline;
   }
 
-  /** First delay before Lifeline resets grpc's connect backoff in TRANSIENT_FAILURE. */
-  public Duration reconnectBackoffInitial() {
-    return reconnectBackoffInitial;
+  /** Lifeline's schedule for skipping grpc's reconnect backoff while calls wait. */
+  public Backoff reconnectBackoff() {
+    return reconnectBackoff;
   }
 
-  /** Largest delay between two resets of grpc's connect backoff. */
-  public Duration reconnectBackoffMax() {
-    return reconnectBackoffMax;
-  }
-
-  /** Factor by which the reconnect delay grows after each reset. */
-  public double reconnectBackoffMultiplier() {
-    return reconnectBackoffMultiplier;
-  }
-
-  /** Relative jitter of each reconnect delay, in [0, 1). */
-  public double reconnectBackoffJitter() {
-    return reconnectBackoffJitter;
+  /** How long a call waits for a channel in TRANSIENT_FAILURE to reconnect; zero fails at once. */
+  public Duration connectWait() {
+    return connectWait;
   }
 
   /**
-   * Consecutive UNAVAILABLE or DEADLINE_EXCEEDED results, on calls started while the channel
-   * claimed READY, after which the channel is rebuilt (grpc-java issue 12958).
+   * Consecutive failures the transport produced itself (UNAVAILABLE without any response headers or
+   * trailers), on calls started while the channel claimed READY, after which the channel is rebuilt
+   * (grpc-java issue 12958).
    */
   public int escapeHatchThreshold() {
     return escapeHatchThreshold;
@@ -214,7 +231,7 @@ public final class ChannelOptions {
   /**
    * Most connections (grpc channels) the pool opens to this target. One more is added only when
    * every connection not in TRANSIENT_FAILURE carries {@link #maxConcurrentCallsPerConnection()}
-   * calls; surplus connections go idle after {@link #idleTimeout()}.
+   * calls, and the newest is closed again once the calls fit in half of the others.
    */
   public int maxConnectionsPerTarget() {
     return maxConnectionsPerTarget;
@@ -230,6 +247,11 @@ public final class ChannelOptions {
     return shutdownGrace;
   }
 
+  /** How long a channel stays open after its last lease is released; zero closes it at once. */
+  public Duration linger() {
+    return linger;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -241,8 +263,6 @@ public final class ChannelOptions {
     ChannelOptions that = (ChannelOptions) o;
     return keepAliveWithoutCalls == that.keepAliveWithoutCalls
         && maxInboundMessageSize == that.maxInboundMessageSize
-        && Double.compare(reconnectBackoffMultiplier, that.reconnectBackoffMultiplier) == 0
-        && Double.compare(reconnectBackoffJitter, that.reconnectBackoffJitter) == 0
         && escapeHatchThreshold == that.escapeHatchThreshold
         && maxConnectionsPerTarget == that.maxConnectionsPerTarget
         && maxConcurrentCallsPerConnection == that.maxConcurrentCallsPerConnection
@@ -250,9 +270,10 @@ public final class ChannelOptions {
         && keepAliveTimeout.equals(that.keepAliveTimeout)
         && idleTimeout.equals(that.idleTimeout)
         && defaultDeadline.equals(that.defaultDeadline)
-        && reconnectBackoffInitial.equals(that.reconnectBackoffInitial)
-        && reconnectBackoffMax.equals(that.reconnectBackoffMax)
-        && shutdownGrace.equals(that.shutdownGrace);
+        && reconnectBackoff.equals(that.reconnectBackoff)
+        && connectWait.equals(that.connectWait)
+        && shutdownGrace.equals(that.shutdownGrace)
+        && linger.equals(that.linger);
   }
 
   @Override
@@ -264,14 +285,13 @@ public final class ChannelOptions {
         maxInboundMessageSize,
         idleTimeout,
         defaultDeadline,
-        reconnectBackoffInitial,
-        reconnectBackoffMax,
-        reconnectBackoffMultiplier,
-        reconnectBackoffJitter,
+        reconnectBackoff,
+        connectWait,
         escapeHatchThreshold,
         maxConnectionsPerTarget,
         maxConcurrentCallsPerConnection,
-        shutdownGrace);
+        shutdownGrace,
+        linger);
   }
 
   @Override
@@ -289,13 +309,9 @@ public final class ChannelOptions {
         + ", defaultDeadline="
         + defaultDeadline
         + ", reconnectBackoff="
-        + reconnectBackoffInitial
-        + ".."
-        + reconnectBackoffMax
-        + " x"
-        + reconnectBackoffMultiplier
-        + " ±"
-        + reconnectBackoffJitter
+        + reconnectBackoff
+        + ", connectWait="
+        + connectWait
         + ", escapeHatchThreshold="
         + escapeHatchThreshold
         + ", maxConnectionsPerTarget="
@@ -304,6 +320,8 @@ public final class ChannelOptions {
         + maxConcurrentCallsPerConnection
         + ", shutdownGrace="
         + shutdownGrace
+        + ", linger="
+        + linger
         + '}';
   }
 
@@ -316,23 +334,23 @@ public final class ChannelOptions {
   public static final class Builder {
     private Duration keepAliveTime = DEFAULT_KEEP_ALIVE_TIME;
     private Duration keepAliveTimeout = DEFAULT_KEEP_ALIVE_TIMEOUT;
-    private boolean keepAliveWithoutCalls = true;
+    private boolean keepAliveWithoutCalls = false;
     private int maxInboundMessageSize = DEFAULT_MAX_INBOUND_MESSAGE_SIZE;
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private Duration defaultDeadline = DEFAULT_DEADLINE;
-    private Duration reconnectBackoffInitial = DEFAULT_RECONNECT_BACKOFF_INITIAL;
-    private Duration reconnectBackoffMax = DEFAULT_RECONNECT_BACKOFF_MAX;
-    private double reconnectBackoffMultiplier = DEFAULT_RECONNECT_BACKOFF_MULTIPLIER;
-    private double reconnectBackoffJitter = DEFAULT_RECONNECT_BACKOFF_JITTER;
+    private Backoff reconnectBackoff = DEFAULT_RECONNECT_BACKOFF;
+    private Duration connectWait = DEFAULT_CONNECT_WAIT;
     private int escapeHatchThreshold = DEFAULT_ESCAPE_HATCH_THRESHOLD;
     private int maxConnectionsPerTarget = DEFAULT_MAX_CONNECTIONS_PER_TARGET;
     private int maxConcurrentCallsPerConnection = DEFAULT_MAX_CONCURRENT_CALLS_PER_CONNECTION;
     private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+    private Duration linger = DEFAULT_LINGER;
 
     private Builder() {}
 
     /**
-     * Interval between keepalive pings; default 30 s.
+     * Interval between keepalive pings; default 5 min. grpc-java clients never ping more often than
+     * every 10 s, whatever is set.
      *
      * @throws IllegalArgumentException if null, zero or negative
      */
@@ -342,7 +360,7 @@ public final class ChannelOptions {
     }
 
     /**
-     * Keepalive ping timeout; default 10 s.
+     * Keepalive ping timeout; default 20 s.
      *
      * @throws IllegalArgumentException if null, zero or negative
      */
@@ -351,9 +369,24 @@ public final class ChannelOptions {
       return this;
     }
 
-    /** Whether pings are sent while no call is active; default true. */
+    /** Whether pings are sent while no call is active; default false. */
     public Builder keepAliveWithoutCalls(boolean value) {
       this.keepAliveWithoutCalls = value;
+      return this;
+    }
+
+    /**
+     * The isa_common original's keepalive: a ping every 30 s, 10 s timeout, also without calls, so
+     * that idle connections stay warm through NATs and proxies that drop quiet ones. The server
+     * must accept it, or it closes the connection with GOAWAY {@code too_many_pings}: on grpc-java,
+     * {@code NettyServerBuilder.permitKeepAliveTime(30, SECONDS)} (or less) and {@code
+     * permitKeepAliveWithoutCalls(true)}; on grpc-go, {@code keepalive.EnforcementPolicy{MinTime:
+     * 30 * time.Second, PermitWithoutStream: true}}.
+     */
+    public Builder frequentKeepAlive() {
+      this.keepAliveTime = Duration.ofSeconds(30);
+      this.keepAliveTimeout = Duration.ofSeconds(10);
+      this.keepAliveWithoutCalls = true;
       return this;
     }
 
@@ -391,56 +424,36 @@ public final class ChannelOptions {
     }
 
     /**
-     * First reconnect delay; default 50 ms.
+     * Lifeline's schedule for skipping grpc's reconnect backoff while calls wait; default 50 ms
+     * growing x1.6 to 150 ms, ±20 %. Its initial delay is also the least time between two
+     * connection attempts to the target.
      *
-     * @throws IllegalArgumentException if null, zero or negative
+     * @throws IllegalArgumentException if its initial delay is below 10 ms
      */
-    public Builder reconnectBackoffInitial(Duration value) {
-      this.reconnectBackoffInitial = positive("reconnectBackoffInitial", value);
-      return this;
-    }
-
-    /**
-     * Largest reconnect delay; default 150 ms. Must not be below the initial delay (checked by
-     * {@link #build()}).
-     *
-     * @throws IllegalArgumentException if null, zero or negative
-     */
-    public Builder reconnectBackoffMax(Duration value) {
-      this.reconnectBackoffMax = positive("reconnectBackoffMax", value);
-      return this;
-    }
-
-    /**
-     * Growth factor of the reconnect delay; default 1.6.
-     *
-     * @throws IllegalArgumentException if below 1 or not finite
-     */
-    public Builder reconnectBackoffMultiplier(double value) {
-      if (!(value >= 1.0) || Double.isInfinite(value)) {
+    public Builder reconnectBackoff(Backoff value) {
+      Objects.requireNonNull(value, "reconnectBackoff");
+      if (value.initial().compareTo(Duration.ofMillis(10)) < 0) {
         throw new IllegalArgumentException(
-            "reconnectBackoffMultiplier: " + value + " (expected: >= 1.0)");
+            "reconnectBackoff: " + value + " (expected: initial >= PT0.01S)");
       }
-      this.reconnectBackoffMultiplier = value;
+      this.reconnectBackoff = value;
       return this;
     }
 
     /**
-     * Relative jitter of the reconnect delay; default 0.2.
+     * How long a call made while its channel is in TRANSIENT_FAILURE waits for the reconnection;
+     * default 1 s, always bounded by the call's deadline. Zero fails such calls at once (grpc's own
+     * behaviour).
      *
-     * @throws IllegalArgumentException if outside [0, 1)
+     * @throws IllegalArgumentException if null or negative
      */
-    public Builder reconnectBackoffJitter(double value) {
-      if (!(value >= 0.0 && value < 1.0)) {
-        throw new IllegalArgumentException(
-            "reconnectBackoffJitter: " + value + " (expected: >= 0.0 and < 1.0)");
-      }
-      this.reconnectBackoffJitter = value;
+    public Builder connectWait(Duration value) {
+      this.connectWait = notNegative("connectWait", value);
       return this;
     }
 
     /**
-     * Consecutive failures on a READY channel before it is rebuilt; default 10.
+     * Consecutive transport failures on a READY channel before it is rebuilt; default 10.
      *
      * @throws IllegalArgumentException if below 1
      */
@@ -491,26 +504,31 @@ public final class ChannelOptions {
     }
 
     /**
-     * Builds the immutable options.
+     * How long a channel stays open after its last lease is released; default 60 s. Zero closes it
+     * at once.
      *
-     * @throws IllegalArgumentException if {@code reconnectBackoffMax} is below {@code
-     *     reconnectBackoffInitial}
+     * @throws IllegalArgumentException if null or negative
      */
+    public Builder linger(Duration value) {
+      this.linger = notNegative("linger", value);
+      return this;
+    }
+
+    /** Builds the immutable options. */
     public ChannelOptions build() {
-      if (reconnectBackoffMax.compareTo(reconnectBackoffInitial) < 0) {
-        throw new IllegalArgumentException(
-            "reconnectBackoffMax: "
-                + reconnectBackoffMax
-                + " (expected: >= reconnectBackoffInitial "
-                + reconnectBackoffInitial
-                + ")");
-      }
       return new ChannelOptions(this);
     }
 
     private static Duration positive(String field, Duration value) {
       if (value == null || value.isZero() || value.isNegative()) {
         throw new IllegalArgumentException(field + ": " + value + " (expected: > 0)");
+      }
+      return value;
+    }
+
+    private static Duration notNegative(String field, Duration value) {
+      if (value == null || value.isNegative()) {
+        throw new IllegalArgumentException(field + ": " + value + " (expected: >= 0)");
       }
       return value;
     }

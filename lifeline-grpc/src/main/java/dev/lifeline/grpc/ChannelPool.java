@@ -13,8 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -31,12 +33,18 @@ import java.util.function.DoubleSupplier;
  *
  * <p>Building the pool and taking a lease open nothing; the first call connects. Interceptors given
  * to {@link #lease(String, ChannelOptions, List)} belong to the lease, not to the key: leases with
- * different interceptors still share one channel.
+ * different interceptors still share one channel. After the last lease is released the channel
+ * lingers for {@link ChannelOptions#linger()} (60 s by default), so code that leases per request
+ * reuses one channel.
  *
- * <p>Meters (tag {@code target}): {@code lifeline.channel.created}, {@code
- * lifeline.channel.rebuilds} (tag {@code reason}: shutdown, stuck_ready, manual), {@code
- * lifeline.channel.backoff.resets}, {@code lifeline.channel.state} (tag {@code state}, 1 for the
- * current state, else 0) and {@code lifeline.channel.leases}.
+ * <p>Channels use TLS unless the {@link Builder#builderFactory} says otherwise; a pool built for
+ * {@link Builder#production production} refuses a plaintext target unless its factory was forced
+ * ({@link ChannelBuilderFactory#plaintextEvenInProduction()}).
+ *
+ * <p>Meters (tag {@code target}), registered with the target and removed when it closes: {@code
+ * lifeline.channel.creations}, {@code lifeline.channel.rebuilds} (tag {@code reason}: shutdown,
+ * stuck_ready, manual), {@code lifeline.channel.backoff.resets}, {@code lifeline.channel.state}
+ * (tag {@code state}, 1 for the current state, else 0) and {@code lifeline.channel.leases}.
  *
  * <p>Thread-safe.
  */
@@ -55,6 +63,7 @@ public final class ChannelPool implements AutoCloseable {
 
   private final ManagedTarget.Environment environment;
   private final ScheduledExecutorService ownedScheduler;
+  private final boolean production;
 
   private ChannelPool(Builder b) {
     ScheduledExecutorService scheduler = b.scheduler;
@@ -73,9 +82,10 @@ public final class ChannelPool implements AutoCloseable {
     this.environment =
         new ManagedTarget.Environment(
             b.builderFactory, scheduler, b.ticker, b.random, b.meterRegistry);
+    this.production = b.production;
   }
 
-  /** A pool with plaintext channels, no metrics export and its own scheduler thread. */
+  /** A pool with TLS channels, no metrics export and its own scheduler thread. */
   public static ChannelPool create() {
     return builder().build();
   }
@@ -111,13 +121,22 @@ public final class ChannelPool implements AutoCloseable {
    * a lease with interceptors shares the channel of one without.
    *
    * @throws IllegalArgumentException if the target string is invalid (the message names it)
-   * @throws IllegalStateException if the pool is closed
+   * @throws IllegalStateException if the pool is closed, or if it is built for production and its
+   *     channels would be plaintext without having been forced
    */
   public LifelineChannel lease(
       String target, ChannelOptions options, List<ClientInterceptor> interceptors) {
     Targets.validate(target);
     Objects.requireNonNull(options, "options");
     List<ClientInterceptor> copy = List.copyOf(interceptors);
+    ChannelBuilderFactory factory = environment.builderFactory();
+    if (production && factory.isPlaintext() && !factory.isPlaintextAllowedInProduction()) {
+      throw new IllegalStateException(
+          "target: "
+              + target
+              + " would be reached over plaintext in production (expected: TLS, or"
+              + " ChannelBuilderFactory.plaintextEvenInProduction() for a local sidecar)");
+    }
     Key key = new Key(target, options);
     ManagedTarget managed;
     synchronized (lock) {
@@ -159,19 +178,49 @@ public final class ChannelPool implements AutoCloseable {
 
   void release(ManagedTarget managed) {
     synchronized (lock) {
-      if (managed.releaseLease()) {
-        entries.remove(new Key(managed.target(), managed.options()), managed);
-        // Under the lock so that a new entry for the same key cannot register its meters before
-        // this one has removed its own (they share names and tags). Closing does not block.
-        managed.closeGracefully();
+      if (!managed.releaseLease() || closed) {
+        return;
+      }
+      Duration linger = managed.options().linger();
+      if (linger.isZero()) {
+        expire(managed);
+        return;
+      }
+      try {
+        managed.lingering(
+            environment
+                .scheduler()
+                .schedule(
+                    () -> {
+                      synchronized (lock) {
+                        if (managed.unleased() && !closed) {
+                          expire(managed);
+                        }
+                      }
+                    },
+                    linger.toNanos(),
+                    TimeUnit.NANOSECONDS));
+      } catch (RejectedExecutionException e) {
+        expire(managed);
       }
     }
   }
 
   /**
-   * Closes every channel: new calls fail at once, in-flight calls drain for at most the largest
-   * {@link ChannelOptions#shutdownGrace()} of the pooled channels, then whatever is left is
-   * cancelled. Blocks at most that long; idempotent.
+   * Guarded by {@link #lock}: closes an entry nobody leases. Under the lock so that a new entry for
+   * the same key cannot register its meters before this one has removed its own (they share names
+   * and tags). Closing does not block.
+   */
+  private void expire(ManagedTarget managed) {
+    entries.remove(new Key(managed.target(), managed.options()), managed);
+    managed.closeGracefully();
+  }
+
+  /**
+   * Closes every channel, lingering ones included: new calls fail at once, in-flight calls drain
+   * for at most the largest {@link ChannelOptions#shutdownGrace()} of the pooled channels, then
+   * whatever is left is cancelled, including channels released earlier that were still draining.
+   * Blocks at most that long; idempotent.
    */
   @Override
   public void close() {
@@ -211,6 +260,7 @@ public final class ChannelPool implements AutoCloseable {
       }
       managed.forceShutdown();
     }
+    environment.forceDraining();
     if (ownedScheduler != null) {
       ownedScheduler.shutdownNow();
     }
@@ -243,7 +293,8 @@ public final class ChannelPool implements AutoCloseable {
 
   /** Builds a {@link ChannelPool}. Mutable and not thread-safe. */
   public static final class Builder {
-    private ChannelBuilderFactory builderFactory = ChannelBuilderFactory.plaintext();
+    private ChannelBuilderFactory builderFactory = ChannelBuilderFactory.tls();
+    private boolean production;
     private ScheduledExecutorService scheduler;
     private Ticker ticker = Ticker.system();
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
@@ -251,9 +302,19 @@ public final class ChannelPool implements AutoCloseable {
 
     private Builder() {}
 
-    /** How channels are created; default {@link ChannelBuilderFactory#plaintext()}. */
+    /** How channels are created; default {@link ChannelBuilderFactory#tls()}. */
     public Builder builderFactory(ChannelBuilderFactory value) {
       this.builderFactory = Objects.requireNonNull(value, "builderFactory");
+      return this;
+    }
+
+    /**
+     * Whether the pool serves production traffic: it then refuses plaintext targets unless the
+     * factory was {@linkplain ChannelBuilderFactory#plaintextEvenInProduction() forced}. Default
+     * {@code false}.
+     */
+    public Builder production(boolean value) {
+      this.production = value;
       return this;
     }
 

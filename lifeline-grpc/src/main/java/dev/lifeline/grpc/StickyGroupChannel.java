@@ -13,9 +13,6 @@ import dev.lifeline.grpc.internal.StickyRouter;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.NameResolverRegistry;
 import io.grpc.Status;
@@ -28,8 +25,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * A {@link Channel} over the members of a single-active group that sends every call to the active
@@ -92,7 +87,11 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
   private static final Duration DEAD_MEMBER = Duration.ofSeconds(2);
 
   private final StickyRouter router;
-  private final List<ManagedChannel> owned;
+
+  /** Leases this channel took for members added by address; released by close(). */
+  private final List<LifelineChannel> leases;
+
+  private final ChannelPool ownedPool;
   private final ScheduledExecutorService ownedScheduler;
   private final ScheduledExecutorService scheduler;
   private final ResolvedMembers resolved;
@@ -100,18 +99,28 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
   private final String authority;
 
   private StickyGroupChannel(Builder b) {
-    List<ManagedChannel> created = new ArrayList<>();
+    this.policy = b.policy != null ? b.policy : defaultPolicy(b.group).build();
+    ChannelPool pool = b.pool;
+    if (pool == null) {
+      pool = ChannelPool.builder().meterRegistry(policy.meterRegistry()).build();
+      this.ownedPool = pool;
+    } else {
+      this.ownedPool = null;
+    }
+    ChannelPool leasing = pool;
+    ChannelOptions options = b.options;
+    List<LifelineChannel> taken = new ArrayList<>();
     List<StickyRouter.Member> members = new ArrayList<>();
     for (Map.Entry<String, Channel> e : b.members.entrySet()) {
       Channel ch = e.getValue();
       if (ch == null) {
-        ManagedChannel mc = b.channelFactory.apply(e.getKey());
-        created.add(mc);
-        ch = mc;
+        LifelineChannel lease = leasing.lease(e.getKey(), options);
+        taken.add(lease);
+        ch = lease;
       }
       members.add(new StickyRouter.Member(e.getKey(), ch));
     }
-    this.owned = List.copyOf(created);
+    this.leases = List.copyOf(taken);
     ScheduledExecutorService sched = b.scheduler;
     if (sched == null) {
       sched =
@@ -126,7 +135,6 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
       this.ownedScheduler = null;
     }
     this.scheduler = sched;
-    this.policy = b.policy != null ? b.policy : defaultPolicy(b.group).build();
     this.router =
         new StickyRouter(
             b.group,
@@ -142,10 +150,19 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
       try {
         r =
             ResolvedMembers.create(
-                b.group, b.target, b.resolverRegistry, b.channelFactory, sched, router);
+                b.group,
+                b.target,
+                b.resolverRegistry,
+                address -> leasing.lease(address, options),
+                sched,
+                router,
+                b.refreshInterval);
       } catch (IllegalArgumentException e) {
         if (ownedScheduler != null) {
           ownedScheduler.shutdownNow();
+        }
+        if (ownedPool != null) {
+          ownedPool.close();
         }
         throw e;
       }
@@ -254,7 +271,8 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
 
   /**
    * Ends calls still waiting (for a backoff or for members) with FAILED_PRECONDITION, stops the
-   * name resolver, shuts down the member channels this object created and its own scheduler.
+   * name resolver, releases the leases this channel took on its members (never channels handed in),
+   * closes its own pool and scheduler if it made them. Blocks at most the pool's shutdown grace.
    * Idempotent.
    */
   @Override
@@ -263,16 +281,9 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
     if (resolved != null) {
       resolved.close();
     }
-    for (ManagedChannel c : owned) {
-      c.shutdownNow();
-    }
-    for (ManagedChannel c : owned) {
-      try {
-        c.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
+    leases.forEach(LifelineChannel::close);
+    if (ownedPool != null) {
+      ownedPool.close();
     }
     if (ownedScheduler != null) {
       ownedScheduler.shutdownNow();
@@ -283,8 +294,9 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
   public static final class Builder {
     private final String group;
     private final Map<String, Channel> members = new LinkedHashMap<>();
-    private Function<String, ManagedChannel> channelFactory =
-        address -> Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build();
+    private ChannelPool pool;
+    private ChannelOptions options = ChannelOptions.defaults();
+    private Duration refreshInterval = Duration.ofSeconds(30);
     private CallPolicy policy;
     private ScheduledExecutorService scheduler;
     private boolean traceRouting;
@@ -300,8 +312,8 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
     }
 
     /**
-     * Adds a member by address ({@code host:port}); its channel comes from the {@link
-     * #channelFactory} and is closed by {@link StickyGroupChannel#close()}.
+     * Adds a member by address ({@code host:port}); its channel is a lease on the {@link
+     * #channelPool}, released by {@link StickyGroupChannel#close()}.
      *
      * @throws IllegalArgumentException if the address is empty or already added
      */
@@ -338,16 +350,17 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
      * scheme, {@code dns}), or any scheme registered with the {@link #nameResolverRegistry}. Each
      * resolved {@link java.net.InetSocketAddress} becomes a member named {@code host:port} (IPv6
      * literals as {@code [addr]:port}), which is the form leader hints must carry to be followed;
-     * its channel comes from the {@link #channelFactory} and is owned by the group channel. A
-     * target without a port resolves to port 443, as grpc does.
+     * its channel is a lease on the {@link #channelPool}, released when it goes away. A target
+     * without a port resolves to port 443, as grpc does.
      *
-     * <p>Every resolution result replaces the members (a removed member's channel is shut down
-     * gracefully, so a call in flight there finishes). A resolution error, or an answer with no
-     * {@code host:port} address, is logged and keeps the current members. A leader hint naming an
-     * address that is not a member makes the resolver resolve again. Until the first members
-     * arrive, a call with a deadline waits for them (and fails with DEADLINE_EXCEEDED if none
-     * arrive in time); a call without a deadline fails at once with UNAVAILABLE "no members
-     * resolved for target ...".
+     * <p>Every resolution result replaces the members (a removed member's lease is released, and
+     * the pool drains its channel, so a call in flight there finishes). A resolution error, or an
+     * answer with no {@code host:port} address, keeps the current members and is resolved again
+     * after a jittered backoff (1 s growing to 30 s). The target is also resolved again every
+     * {@link #refreshInterval}, when a leader hint names an address that is not a member, and when
+     * every member has failed a call (a rolling replacement with new addresses). Until the first
+     * members arrive, a call's attempts fail locally (nothing is sent) and it retries, woken as
+     * soon as members arrive, until its deadline or its attempts run out.
      *
      * <p>Default: none; exactly one of {@code target} and {@link #member(String)} is used. The
      * target is parsed by {@link #build()}.
@@ -374,11 +387,34 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
     }
 
     /**
-     * Creates channels for members added by address or resolved from the {@link #target}; the group
-     * channel owns and closes them. Default: plaintext, grpc defaults.
+     * Where members added by address or resolved from the {@link #target} get their channels: each
+     * member is a lease on this pool, with its reconnect schedule, linger, TLS rule and metrics.
+     * Default: a pool of the group channel's own (TLS, metrics to the policy's registry), closed by
+     * {@link StickyGroupChannel#close()}.
      */
-    public Builder channelFactory(Function<String, ManagedChannel> factory) {
-      this.channelFactory = Objects.requireNonNull(factory, "channelFactory");
+    public Builder channelPool(ChannelPool pool) {
+      this.pool = Objects.requireNonNull(pool, "channelPool");
+      return this;
+    }
+
+    /** The options of the members' leases. Default {@link ChannelOptions#defaults()}. */
+    public Builder channelOptions(ChannelOptions options) {
+      this.options = Objects.requireNonNull(options, "channelOptions");
+      return this;
+    }
+
+    /**
+     * How often members from a {@link #target} are resolved again, besides after an error, a hint
+     * naming an unknown address, or every member failing. Default 30 s.
+     *
+     * @throws IllegalArgumentException if below 1 s
+     */
+    public Builder refreshInterval(Duration interval) {
+      Objects.requireNonNull(interval, "refreshInterval");
+      if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("refreshInterval: " + interval + " (expected: >= PT1S)");
+      }
+      this.refreshInterval = interval;
       return this;
     }
 

@@ -211,7 +211,11 @@ class CallContractMatrixTest {
     final Channel channel;
 
     Setup(Wiring wiring, String target) {
-      pool = ChannelPool.builder().meterRegistry(meters).build();
+      pool =
+          ChannelPool.builder()
+              .builderFactory(ChannelBuilderFactory.plaintext())
+              .meterRegistry(meters)
+              .build();
       lease = pool.lease(target, ChannelOptions.builder().defaultDeadline(DEADLINE).build());
       LifelineCalls calls =
           LifelineCalls.builder()

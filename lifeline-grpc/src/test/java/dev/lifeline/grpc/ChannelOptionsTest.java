@@ -3,27 +3,69 @@ package dev.lifeline.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lifeline.core.Backoff;
 import java.time.Duration;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ChannelOptionsTest {
 
   @Test
   void defaultsAreTheDocumentedOnes() {
-    // isa_common bug: keepalive_permit_without_calls=0 let idle channels die; ours keeps them warm.
     ChannelOptions o = ChannelOptions.defaults();
-    assertThat(o.keepAliveTime()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(o.keepAliveTimeout()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(o.keepAliveWithoutCalls()).isTrue();
+    assertThat(o.keepAliveTime()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(o.keepAliveTimeout()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(o.keepAliveWithoutCalls()).isFalse();
     assertThat(o.maxInboundMessageSize()).isEqualTo(10 * 1024 * 1024);
     assertThat(o.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
     assertThat(o.defaultDeadline()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(o.reconnectBackoffInitial()).isEqualTo(Duration.ofMillis(50));
-    assertThat(o.reconnectBackoffMax()).isEqualTo(Duration.ofMillis(150));
-    assertThat(o.reconnectBackoffMultiplier()).isEqualTo(1.6);
-    assertThat(o.reconnectBackoffJitter()).isEqualTo(0.2);
+    assertThat(o.reconnectBackoff().initial()).isEqualTo(Duration.ofMillis(50));
+    assertThat(o.reconnectBackoff().max()).isEqualTo(Duration.ofMillis(150));
+    assertThat(o.reconnectBackoff().multiplier()).isEqualTo(1.6);
+    assertThat(o.connectWait()).isEqualTo(Duration.ofSeconds(1));
     assertThat(o.escapeHatchThreshold()).isEqualTo(10);
     assertThat(o.shutdownGrace()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(o.linger()).isEqualTo(Duration.ofSeconds(60));
+  }
+
+  static Stream<Arguments> keepAliveTable() {
+    ChannelOptions defaults = ChannelOptions.defaults();
+    ChannelOptions frequent = ChannelOptions.builder().frequentKeepAlive().build();
+    Duration grpcDefault = Duration.ofMinutes(5);
+    return Stream.of(
+        // options, server permitKeepAliveTime, server permits pings without calls, accepted
+        Arguments.of(
+            "defaults, default grpc-java/grpc-go server", defaults, grpcDefault, false, true),
+        Arguments.of("frequent profile, default server", frequent, grpcDefault, false, false),
+        Arguments.of(
+            "frequent profile, server set as documented",
+            frequent,
+            Duration.ofSeconds(30),
+            true,
+            true),
+        Arguments.of(
+            "frequent profile, server permits 30 s but not without calls",
+            frequent,
+            Duration.ofSeconds(30),
+            false,
+            false),
+        Arguments.of("defaults, stricter server", defaults, Duration.ofMinutes(10), true, false));
+  }
+
+  // Review finding 14: pings every 30 s, also without calls, made a default grpc server send
+  // GOAWAY too_many_pings and kill the connection with its calls, again and again.
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("keepAliveTable")
+  void keepaliveIsAcceptedOnlyByServersThatPermitIt(
+      String name,
+      ChannelOptions options,
+      Duration permitTime,
+      boolean permitWithoutCalls,
+      boolean accepted) {
+    assertThat(options.keepAliveAcceptedBy(permitTime, permitWithoutCalls)).isEqualTo(accepted);
   }
 
   @Test
@@ -37,39 +79,28 @@ class ChannelOptionsTest {
     assertThatThrownBy(() -> b.idleTimeout(null)).hasMessageStartingWith("idleTimeout: null");
     assertThatThrownBy(() -> b.defaultDeadline(Duration.ofMillis(-5)))
         .hasMessageStartingWith("defaultDeadline:");
-    assertThatThrownBy(() -> b.reconnectBackoffInitial(Duration.ZERO))
-        .hasMessageStartingWith("reconnectBackoffInitial:");
-    assertThatThrownBy(() -> b.reconnectBackoffMax(Duration.ZERO))
-        .hasMessageStartingWith("reconnectBackoffMax:");
     assertThatThrownBy(() -> b.shutdownGrace(Duration.ZERO))
         .hasMessageStartingWith("shutdownGrace:");
+    assertThatThrownBy(() -> b.connectWait(Duration.ofMillis(-1)))
+        .hasMessage("connectWait: PT-0.001S (expected: >= 0)");
+    assertThatThrownBy(() -> b.linger(Duration.ofMillis(-1)))
+        .hasMessage("linger: PT-0.001S (expected: >= 0)");
   }
 
   @Test
-  void zeroAndNegativeSizesAndFactorsAreRejectedNamingTheField() {
+  void zeroAndNegativeSizesAndSchedulesAreRejectedNamingTheField() {
     ChannelOptions.Builder b = ChannelOptions.builder();
     assertThatThrownBy(() -> b.maxInboundMessageSize(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxInboundMessageSize: 0 (expected: >= 1)");
     assertThatThrownBy(() -> b.escapeHatchThreshold(0))
         .hasMessage("escapeHatchThreshold: 0 (expected: >= 1)");
-    assertThatThrownBy(() -> b.reconnectBackoffMultiplier(0.5))
-        .hasMessage("reconnectBackoffMultiplier: 0.5 (expected: >= 1.0)");
-    assertThatThrownBy(() -> b.reconnectBackoffMultiplier(Double.NaN))
-        .hasMessageStartingWith("reconnectBackoffMultiplier: NaN");
-    assertThatThrownBy(() -> b.reconnectBackoffJitter(1.0))
-        .hasMessage("reconnectBackoffJitter: 1.0 (expected: >= 0.0 and < 1.0)");
-  }
-
-  @Test
-  void maximumBackoffBelowInitialIsRejectedAtBuild() {
-    ChannelOptions.Builder b =
-        ChannelOptions.builder()
-            .reconnectBackoffInitial(Duration.ofSeconds(2))
-            .reconnectBackoffMax(Duration.ofSeconds(1));
-    assertThatThrownBy(b::build)
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("reconnectBackoffMax: PT1S (expected: >= reconnectBackoffInitial");
+    assertThatThrownBy(
+            () ->
+                b.reconnectBackoff(
+                    Backoff.exponential(Duration.ofMillis(1), Duration.ofSeconds(1))))
+        .hasMessageStartingWith("reconnectBackoff: exponential(PT0.001S..PT1S")
+        .hasMessageEndingWith("(expected: initial >= PT0.01S)");
   }
 
   @Test

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.lifeline.core.Backoff;
+import dev.lifeline.core.Jitter;
 import dev.lifeline.testing.FakeClock;
 import dev.lifeline.testing.StringEchoService;
 import io.grpc.CallOptions;
@@ -37,6 +39,9 @@ import org.junit.jupiter.api.Test;
 class ChannelPoolTest {
 
   private static final Duration WAIT = Duration.ofSeconds(5);
+
+  private static final ChannelOptions NO_LINGER =
+      ChannelOptions.builder().linger(Duration.ZERO).build();
 
   private final FakeClock clock = new FakeClock();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -93,7 +98,7 @@ class ChannelPoolTest {
 
     assertThat(StringEchoService.say(lease, "a", WAIT)).isEqualTo("echo:a");
     assertThat(factory.built).hasSize(1);
-    assertThat(counter("lifeline.channel.created", "target", target)).isEqualTo(1);
+    assertThat(counter("lifeline.channel.creations", "target", target)).isEqualTo(1);
     assertThat(gauge("lifeline.channel.state", "target", target, "state", "ready")).isEqualTo(1);
     assertThat(gauge("lifeline.channel.state", "target", target, "state", "idle")).isEqualTo(0);
   }
@@ -107,11 +112,12 @@ class ChannelPoolTest {
       assertThat(StringEchoService.say(lease, "c" + i, WAIT)).isEqualTo("echo:c" + i);
     }
     assertThat(factory.built).hasSize(1);
-    assertThat(counter("lifeline.channel.created", "target", target)).isEqualTo(1);
+    assertThat(counter("lifeline.channel.creations", "target", target)).isEqualTo(1);
     assertThat(gauge("lifeline.channel.leases", "target", target)).isEqualTo(1000);
     assertThat(pool.size()).isEqualTo(1);
     leases.forEach(LifelineChannel::close);
-    assertThat(pool.size()).isZero();
+    assertThat(gauge("lifeline.channel.leases", "target", target)).isZero();
+    assertThat(pool.size()).as("the channel lingers for the next lease").isEqualTo(1);
   }
 
   @Test
@@ -194,8 +200,26 @@ class ChannelPoolTest {
   }
 
   @Test
-  void lastReleaseDrainsInFlightCallsThenShutsTheChannelDown() throws Exception {
-    LifelineChannel lease = pool.lease(target);
+  void aReleasedChannelLingersAndALeaseWithinTheLingerTakesItBack() {
+    ChannelOptions options = ChannelOptions.builder().linger(Duration.ofSeconds(10)).build();
+    LifelineChannel first = pool.lease(target, options);
+    StringEchoService.say(first, "warm", WAIT);
+    first.close();
+    clock.forward(Duration.ofSeconds(9));
+    assertThat(factory.last().isShutdown()).as("lingering").isFalse();
+    LifelineChannel again = pool.lease(target, options);
+    clock.forward(Duration.ofSeconds(5));
+    assertThat(StringEchoService.say(again, "again", WAIT)).isEqualTo("echo:again");
+    assertThat(factory.built).as("the lingering channel was taken back").hasSize(1);
+    again.close();
+    clock.forward(Duration.ofSeconds(10));
+    assertThat(factory.last().isShutdown()).as("closed after the linger").isTrue();
+    assertThat(pool.size()).isZero();
+  }
+
+  @Test
+  void lastReleaseWithoutLingerDrainsInFlightCallsThenShutsTheChannelDown() throws Exception {
+    LifelineChannel lease = pool.lease(target, NO_LINGER);
     StringEchoService.say(lease, "warm", WAIT);
     echo.hold();
     Future<String> inFlight =
@@ -215,7 +239,7 @@ class ChannelPoolTest {
 
   @Test
   void callsThatDoNotDrainWithinTheGraceTimeAreCancelled() throws Exception {
-    ChannelOptions options = ChannelOptions.builder().shutdownGrace(Duration.ofSeconds(2)).build();
+    ChannelOptions options = NO_LINGER.toBuilder().shutdownGrace(Duration.ofSeconds(2)).build();
     LifelineChannel lease = pool.lease(target, options);
     echo.hold();
     Future<String> stuck =
@@ -311,22 +335,24 @@ class ChannelPoolTest {
     assertThat(factory.built).hasSize(2);
     assertThat(counter("lifeline.channel.rebuilds", "target", target, "reason", "shutdown"))
         .isEqualTo(1);
-    assertThat(counter("lifeline.channel.created", "target", target)).isEqualTo(2);
+    assertThat(counter("lifeline.channel.creations", "target", target)).isEqualTo(2);
     assertThat(lease.isHealthy()).isTrue();
   }
 
   @Test
-  void transientFailureIsNotRebuiltButBackoffIsResetOnLifelinesSchedule() throws Exception {
+  void aCallWaitingOutATransientFailureResetsTheBackoffOnLifelinesScheduleAndNobodyElseDoes()
+      throws Exception {
     // isa_common bug: treating TRANSIENT_FAILURE as "recreate" fought grpc and churned channels.
+    // Review finding 11: resets went on for minutes with nobody calling.
     for (Server s : servers) {
       s.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     ChannelOptions options =
         ChannelOptions.builder()
-            .reconnectBackoffInitial(Duration.ofMillis(100))
-            .reconnectBackoffMax(Duration.ofMillis(400))
-            .reconnectBackoffMultiplier(2.0)
-            .reconnectBackoffJitter(0.0)
+            .reconnectBackoff(
+                Backoff.exponential(Duration.ofMillis(100), Duration.ofMillis(400))
+                    .withJitter(Jitter.none()))
+            .connectWait(Duration.ofSeconds(5))
             .build();
     LifelineChannel lease = pool.lease(target, options);
     assertThatThrownBy(() -> StringEchoService.say(lease, "down", WAIT))
@@ -340,17 +366,26 @@ class ChannelPoolTest {
             });
     await().atMost(WAIT).until(() -> lease.state() == ConnectivityState.TRANSIENT_FAILURE);
     assertThat(lease.isHealthy()).isFalse();
+    clock.forward(Duration.ofSeconds(2));
+    assertThat(counter("lifeline.channel.backoff.resets", "target", target))
+        .as("nobody waits: grpc's own backoff applies")
+        .isZero();
 
-    // Delays 100, 200, 400, 400 ms: resets due at 100, 300, 700 and 1100 ms.
+    // A call finds the channel in TRANSIENT_FAILURE: a reset at once, then 100, 200, 400, 400 ms
+    // later (due at 100, 300, 700 and 1100 ms) while it waits.
+    var waiting =
+        ClientCalls.futureUnaryCall(
+            lease.newCall(SAY, CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.MINUTES)), "w");
+    assertThat(counter("lifeline.channel.backoff.resets", "target", target)).isEqualTo(1);
     long[] dueMillis = {100, 300, 700, 1100};
     long now = 0;
     for (int i = 0; i < dueMillis.length; i++) {
       await().atMost(WAIT).until(() -> lease.state() == ConnectivityState.TRANSIENT_FAILURE);
       clock.forward(Duration.ofMillis(dueMillis[i] - now - 1));
-      assertThat(counter("lifeline.channel.backoff.resets", "target", target)).isEqualTo(i);
+      assertThat(counter("lifeline.channel.backoff.resets", "target", target)).isEqualTo(i + 1);
       clock.forward(Duration.ofMillis(1));
       now = dueMillis[i];
-      assertThat(counter("lifeline.channel.backoff.resets", "target", target)).isEqualTo(i + 1);
+      assertThat(counter("lifeline.channel.backoff.resets", "target", target)).isEqualTo(i + 2);
     }
     assertThat(factory.built).hasSize(1);
     assertThat(counter("lifeline.channel.rebuilds", "target", target, "reason", "shutdown"))
@@ -362,27 +397,28 @@ class ChannelPoolTest {
         .until(
             () -> {
               clock.forward(Duration.ofMillis(400));
-              return lease.state() == ConnectivityState.READY;
+              return waiting.isDone();
             });
-    assertThat(StringEchoService.say(lease, "up", WAIT)).isEqualTo("echo:up");
+    assertThat(waiting.get()).as("the waiting call went out once connected").isEqualTo("echo:w");
     assertThat(factory.built).hasSize(1);
   }
 
   @Test
-  void escapeHatchRebuildsAChannelThatClaimsReadyButKeepsFailing() throws Exception {
+  void escapeHatchRebuildsAChannelWhoseTransportFailsCallsWhileItClaimsReady() throws Exception {
     LifelineChannel lease =
         pool.lease(target, ChannelOptions.builder().escapeHatchThreshold(3).build());
     StringEchoService.say(lease, "warm", WAIT);
     ManagedChannel first = factory.last();
 
-    echo.failWith(Status.UNAVAILABLE.withDescription("NOT_ACTIVE standby"));
+    echo.failWith(Status.UNAVAILABLE.withDescription("database down"));
     for (int i = 0; i < 5; i++) {
       assertThatThrownBy(() -> StringEchoService.say(lease, "n", WAIT))
           .isInstanceOf(StatusRuntimeException.class);
     }
-    assertThat(factory.built).as("NOT_ACTIVE answers do not count").hasSize(1);
+    assertThat(factory.built).as("the server's own answers never count").hasSize(1);
+    echo.respond();
 
-    echo.failWith(Status.UNAVAILABLE.withDescription("stuck"));
+    factory.stuck = true;
     for (int i = 0; i < 2; i++) {
       assertThatThrownBy(() -> StringEchoService.say(lease, "s", WAIT))
           .isInstanceOf(StatusRuntimeException.class);
@@ -395,24 +431,27 @@ class ChannelPoolTest {
     assertThat(counter("lifeline.channel.rebuilds", "target", target, "reason", "stuck_ready"))
         .isEqualTo(1);
 
-    echo.respond();
+    factory.stuck = false;
     assertThat(StringEchoService.say(lease, "ok", WAIT)).isEqualTo("echo:ok");
     assertThat(first.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
   }
 
   @Test
-  void successResetsTheEscapeHatchCount() {
+  void anAnswerFromTheServerResetsTheEscapeHatchCount() {
     LifelineChannel lease =
         pool.lease(target, ChannelOptions.builder().escapeHatchThreshold(3).build());
     StringEchoService.say(lease, "warm", WAIT);
     for (int round = 0; round < 3; round++) {
-      echo.failWith(Status.UNAVAILABLE);
+      factory.stuck = true;
       for (int i = 0; i < 2; i++) {
         assertThatThrownBy(() -> StringEchoService.say(lease, "s", WAIT))
             .isInstanceOf(StatusRuntimeException.class);
       }
+      factory.stuck = false;
+      echo.failWith(Status.NOT_FOUND);
+      assertThatThrownBy(() -> StringEchoService.say(lease, "nf", WAIT))
+          .isInstanceOf(StatusRuntimeException.class);
       echo.respond();
-      StringEchoService.say(lease, "ok", WAIT);
     }
     assertThat(factory.built).hasSize(1);
   }
@@ -520,12 +559,13 @@ class ChannelPoolTest {
 
   @Test
   void leasingAgainAfterTheLastReleaseStartsAFreshEntryWithItsOwnMeters() {
-    LifelineChannel first = pool.lease(target);
+    LifelineChannel first = pool.lease(target, NO_LINGER);
     StringEchoService.say(first, "1", WAIT);
     first.close();
     assertThat(registry.find("lifeline.channel.leases").gauges()).isEmpty();
+    assertThat(registry.find("lifeline.channel.creations").counters()).isEmpty();
 
-    LifelineChannel second = pool.lease(target);
+    LifelineChannel second = pool.lease(target, NO_LINGER);
     assertThat(gauge("lifeline.channel.leases", "target", target)).isEqualTo(1);
     assertThat(gauge("lifeline.channel.state", "target", target, "state", "idle")).isEqualTo(1);
     assertThat(StringEchoService.say(second, "2", WAIT)).isEqualTo("echo:2");

@@ -85,12 +85,15 @@ class StickyGroupChannelTest {
   private final FakeClock clock = new FakeClock();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private StickyGroupChannel sticky;
+  private final ChannelPool plaintext =
+      ChannelPool.builder().builderFactory(ChannelBuilderFactory.plaintext()).build();
 
   @AfterEach
   void tearDown() {
     if (sticky != null) {
       sticky.close();
     }
+    plaintext.close();
     channels.forEach(ManagedChannel::shutdownNow);
     servers.forEach(Server::shutdownNow);
   }
@@ -481,7 +484,8 @@ class StickyGroupChannelTest {
         StickyGroupChannel.builder("g")
             .scheduler(clock.scheduler())
             .callPolicy(policy(attempts(2)))
-            .member(hintAddress) // a real channel, created and owned by the sticky channel
+            .channelPool(plaintext)
+            .member(hintAddress) // a lease the sticky channel takes on the pool
             .member("b", channels.get(0))
             .build();
     // Nothing listens there yet: refused, and the free hop finds b.
@@ -513,6 +517,7 @@ class StickyGroupChannelTest {
         StickyGroupChannel.builder("g")
             .scheduler(clock.scheduler())
             .callPolicy(policy(attempts(3)))
+            .channelPool(plaintext)
             .member(down)
             .member("b", channels.get(0))
             .member("c", channels.get(1))

@@ -110,6 +110,14 @@ public final class FakeClock implements Ticker {
     return forward(Duration.ZERO);
   }
 
+  /** Number of scheduled tasks not yet run or cancelled that fall due within {@code horizon}. */
+  public int pendingTasksDueWithin(Duration horizon) {
+    long limit = nanos.get() + horizon.toNanos();
+    synchronized (lock) {
+      return (int) queue.stream().filter(t -> !t.isCancelled() && t.dueNanos <= limit).count();
+    }
+  }
+
   /** Number of scheduled tasks not yet run or cancelled. */
   public int pendingTasks() {
     synchronized (lock) {

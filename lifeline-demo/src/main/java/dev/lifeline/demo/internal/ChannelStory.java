@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 final class ChannelStory {
 
   private static double created(MeterRegistry registry) {
-    return registry.find("lifeline.channel.created").counters().stream()
+    return registry.find("lifeline.channel.creations").counters().stream()
         .mapToDouble(c -> c.count())
         .sum();
   }

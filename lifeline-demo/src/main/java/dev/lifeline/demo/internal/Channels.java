@@ -1,7 +1,10 @@
 package dev.lifeline.demo.internal;
 
+import dev.lifeline.grpc.ChannelBuilderFactory;
+import dev.lifeline.grpc.ChannelPool;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -17,6 +20,19 @@ public final class Channels {
   public static ManagedChannel plain(String target) {
     CREATED.incrementAndGet();
     return NettyChannelBuilder.forTarget(target).usePlaintext().build();
+  }
+
+  /** A pool for the demo's own services, all on loopback in this JVM: plaintext, by name. */
+  public static ChannelPool plaintextPool() {
+    return ChannelPool.builder().builderFactory(ChannelBuilderFactory.plaintext()).build();
+  }
+
+  /** {@link #plaintextPool()} with its meters in {@code registry}. */
+  public static ChannelPool plaintextPool(MeterRegistry registry) {
+    return ChannelPool.builder()
+        .builderFactory(ChannelBuilderFactory.plaintext())
+        .meterRegistry(registry)
+        .build();
   }
 
   /** Shuts {@code channel} down, waiting at most 5 s, then forcibly. */

@@ -23,7 +23,6 @@ import dev.lifeline.http.HttpRequest;
 import dev.lifeline.http.LifelineHttpClient;
 import dev.lifeline.http.LifelineHttpException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.grpc.ClientInterceptors;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Meter;
@@ -61,8 +60,8 @@ public final class Demo {
 
   private static final int WORKERS = 4;
   private static final long CALL_PAUSE_MS = 20;
+
   // Each call has a 5 s deadline; the wait bound only guards against a call never completing.
-  private static final long CALL_WAIT_SECONDS = 7;
 
   /** A call of the workload; throws when it failed for its user. */
   @FunctionalInterface
@@ -140,7 +139,8 @@ public final class Demo {
               + cli.seed()
               + ", lease store "
               + (cli.nats().isPresent() ? cli.nats().get() : "in memory"));
-      ChannelPool pool = ChannelPool.builder().meterRegistry(registry).build();
+      // Every service runs on loopback in this JVM, without TLS.
+      ChannelPool pool = Channels.plaintextPool(registry);
       closeables.add(pool);
       ChannelStory.run(out, pool, registry);
 
@@ -193,11 +193,8 @@ public final class Demo {
               .build();
       LifelineChannel itemLease = pool.lease(item.target());
       closeables.add(itemLease);
-      // Future stubs with a bounded wait: with blocking stubs, LifelineCalls' retries could leave a
-      // caller parked past its deadline after a server restart (reported to lifeline-grpc).
-      ItemServiceGrpc.ItemServiceFutureStub itemStub =
-          ItemServiceGrpc.newFutureStub(
-              ClientInterceptors.intercept(itemLease, itemCalls.interceptor()));
+      ItemServiceGrpc.ItemServiceBlockingStub itemStub =
+          ItemServiceGrpc.newBlockingStub(itemCalls.intercept(itemLease));
       LifelineCalls aiCalls =
           LifelineCalls.builder()
               .service(AiBackend.APP_ID)
@@ -209,8 +206,8 @@ public final class Demo {
               .build();
       LifelineChannel aiLease = pool.lease(ai.target());
       closeables.add(aiLease);
-      AiModelGrpc.AiModelFutureStub aiStub =
-          AiModelGrpc.newFutureStub(ClientInterceptors.intercept(aiLease, aiCalls.interceptor()));
+      AiModelGrpc.AiModelBlockingStub aiStub =
+          AiModelGrpc.newBlockingStub(aiCalls.intercept(aiLease));
       StickyGroupChannel.Builder sticky =
           StickyGroupChannel.builder("orders")
               .callPolicy(
@@ -222,8 +219,8 @@ public final class Demo {
       }
       StickyGroupChannel orderChannel = sticky.build();
       closeables.add(orderChannel);
-      OrderServiceGrpc.OrderServiceFutureStub orderStub =
-          OrderServiceGrpc.newFutureStub(orderChannel);
+      OrderServiceGrpc.OrderServiceBlockingStub orderStub =
+          OrderServiceGrpc.newBlockingStub(orderChannel);
       LifelineHttpClient http =
           LifelineHttpClient.create(
               HttpClientConfig.builder(storage.baseUri())
@@ -248,8 +245,7 @@ public final class Demo {
                               .setTenantId("t1")
                               .setStoreCode("s1")
                               .setItemCode("49" + random.nextInt(1000))
-                              .build())
-                      .get(CALL_WAIT_SECONDS, TimeUnit.SECONDS),
+                              .build()),
               () -> {
                 ProcessOrderResponse r =
                     orderStub
@@ -258,15 +254,13 @@ public final class Demo {
                             ProcessOrderRequest.newBuilder()
                                 .setOrderId("o-" + orderSeq.incrementAndGet())
                                 .setAmountCents(100 + random.nextInt(900))
-                                .build())
-                        .get(CALL_WAIT_SECONDS, TimeUnit.SECONDS);
+                                .build());
                 lastOrder.set(new Served(timeline.nowMillis(), r.getProcessedBy()));
               },
               () ->
                   aiStub
                       .withDeadlineAfter(5, TimeUnit.SECONDS)
-                      .extract(ExtractRequest.newBuilder().setContent("leaf").build())
-                      .get(CALL_WAIT_SECONDS, TimeUnit.SECONDS),
+                      .extract(ExtractRequest.newBuilder().setContent("leaf").build()),
               () -> {
                 try {
                   http.execute(HttpRequest.get("/objects/o" + random.nextInt(100)));
@@ -384,7 +378,7 @@ public final class Demo {
       }
       timeline.closeSecond(breaker.get(), active.get(), retries(registry), notActive(registry));
 
-      long channels = (long) sum(registry, "lifeline.channel.created");
+      long channels = (long) sum(registry, "lifeline.channel.creations");
       List<String[]> summary = new ArrayList<>();
       summary.add(new String[] {"calls", Long.toString(timeline.totalCalls())});
       summary.add(new String[] {"failed calls", Long.toString(timeline.totalFailed())});

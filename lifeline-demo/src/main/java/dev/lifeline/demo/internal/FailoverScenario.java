@@ -7,6 +7,7 @@ import dev.lifeline.active.nats.NatsLeaseStore;
 import dev.lifeline.examples.order.proto.OrderServiceGrpc;
 import dev.lifeline.examples.order.proto.ProcessOrderRequest;
 import dev.lifeline.examples.order.proto.ProcessOrderResponse;
+import dev.lifeline.grpc.ChannelPool;
 import dev.lifeline.grpc.StickyGroupChannel;
 import io.grpc.Deadline;
 import io.grpc.Grpc;
@@ -93,9 +94,11 @@ final class FailoverScenario {
     Client baseline = new Client("original's client policy");
     List<ManagedChannel> plain = new ArrayList<>();
     try (LeaseStore store = store(cli.nats().orElse(null));
+        ChannelPool pool = Channels.plaintextPool(registry);
         OrderGroup group = new OrderGroup(3, store, ActiveOptions.defaults(), registry).start()) {
       StickyGroupChannel.Builder cb =
           StickyGroupChannel.builder("orders")
+              .channelPool(pool)
               .callPolicy(
                   StickyGroupChannel.defaultPolicy("orders").meterRegistry(registry).build());
       List<OrderServiceGrpc.OrderServiceBlockingStub> members = new ArrayList<>();

@@ -84,15 +84,16 @@ public final class AiModelClient implements AutoCloseable {
       base = lease;
     } else {
       lease = null;
-      // One long-lived channel with keepalive (ADR-005). grpc's service-config retry stays off so
-      // it cannot multiply Lifeline's attempts; its transparent retry remains.
+      // One long-lived channel with keepalive (ADR-005) to the Dapr sidecar on localhost, at the
+      // interval a default grpc server accepts (a ping every 5 min while calls run; more often, and
+      // the server answers GOAWAY too_many_pings and kills the calls). grpc's service-config retry
+      // stays off so it cannot multiply Lifeline's attempts; its transparent retry remains.
       ownedChannel =
           NettyChannelBuilder.forTarget(b.target)
               .usePlaintext()
               .disableServiceConfigLookUp()
-              .keepAliveTime(30, TimeUnit.SECONDS)
-              .keepAliveTimeout(10, TimeUnit.SECONDS)
-              .keepAliveWithoutCalls(true)
+              .keepAliveTime(5, TimeUnit.MINUTES)
+              .keepAliveTimeout(20, TimeUnit.SECONDS)
               .build();
       base = ownedChannel;
     }

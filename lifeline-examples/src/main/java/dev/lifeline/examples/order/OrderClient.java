@@ -5,6 +5,7 @@ import dev.lifeline.examples.order.proto.OrderServiceGrpc;
 import dev.lifeline.examples.order.proto.OrderStats;
 import dev.lifeline.examples.order.proto.ProcessOrderRequest;
 import dev.lifeline.examples.order.proto.ProcessOrderResponse;
+import dev.lifeline.grpc.ChannelPool;
 import dev.lifeline.grpc.StickyGroupChannel;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -21,13 +22,16 @@ public final class OrderClient implements AutoCloseable {
   private final Duration deadline;
 
   /**
-   * Creates a client over the instances at {@code addresses}.
+   * Creates a client over the instances at {@code addresses}, each reached over a lease on {@code
+   * pool} (the application's pool, which decides TLS or plaintext).
    *
    * @param deadline each call's deadline; make it cover a failover (TTL + 0.5 s) for zero failures
    */
-  public OrderClient(List<String> addresses, Duration deadline, MeterRegistry registry) {
+  public OrderClient(
+      ChannelPool pool, List<String> addresses, Duration deadline, MeterRegistry registry) {
     StickyGroupChannel.Builder b =
         StickyGroupChannel.builder(OrderInstance.GROUP.toString())
+            .channelPool(pool)
             .callPolicy(
                 StickyGroupChannel.defaultPolicy(OrderInstance.GROUP.toString())
                     .meterRegistry(registry)

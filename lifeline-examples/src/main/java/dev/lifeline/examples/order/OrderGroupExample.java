@@ -3,6 +3,8 @@ package dev.lifeline.examples.order;
 import dev.lifeline.active.ActiveOptions;
 import dev.lifeline.active.InMemoryLeaseStore;
 import dev.lifeline.examples.order.proto.ProcessOrderResponse;
+import dev.lifeline.grpc.ChannelBuilderFactory;
+import dev.lifeline.grpc.ChannelPool;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,8 +26,11 @@ public final class OrderGroupExample {
       instances.add(OrderInstance.start("order-" + i, store, ActiveOptions.defaults()));
     }
     List<String> addresses = instances.stream().map(OrderInstance::address).toList();
-    try (OrderClient client =
-        new OrderClient(addresses, Duration.ofSeconds(5), new SimpleMeterRegistry())) {
+    // The instances listen on loopback without TLS.
+    try (ChannelPool pool =
+            ChannelPool.builder().builderFactory(ChannelBuilderFactory.plaintext()).build();
+        OrderClient client =
+            new OrderClient(pool, addresses, Duration.ofSeconds(5), new SimpleMeterRegistry())) {
       for (int i = 0; i < 5; i++) {
         ProcessOrderResponse r = client.process("o-" + i, 100);
         System.out.println(r.getOrderId() + " processed by " + r.getProcessedBy());

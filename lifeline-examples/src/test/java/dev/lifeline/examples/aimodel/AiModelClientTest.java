@@ -12,6 +12,7 @@ import dev.lifeline.core.StopReason;
 import dev.lifeline.examples.aimodel.proto.AiModelGrpc;
 import dev.lifeline.examples.aimodel.proto.ExtractRequest;
 import dev.lifeline.examples.aimodel.proto.ExtractResponse;
+import dev.lifeline.grpc.ChannelBuilderFactory;
 import dev.lifeline.grpc.ChannelPool;
 import dev.lifeline.grpc.LifelineCallException;
 import io.grpc.BindableService;
@@ -192,7 +193,11 @@ class AiModelClientTest {
 
   @Test
   void survivesAServerRestartOnAPooledChannel() throws Exception {
-    ChannelPool pool = ChannelPool.builder().meterRegistry(meters).build();
+    ChannelPool pool =
+        ChannelPool.builder()
+            .builderFactory(ChannelBuilderFactory.plaintext())
+            .meterRegistry(meters)
+            .build();
     closeables.add(pool);
     restartWithCallsInFlight(builder -> builder.channelPool(pool));
   }

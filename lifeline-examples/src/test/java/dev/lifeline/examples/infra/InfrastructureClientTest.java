@@ -156,6 +156,8 @@ class InfrastructureClientTest {
     assertThat(built.get(0).isShutdown()).isFalse();
 
     second.close();
+    assertThat(built.get(0).isShutdown()).as("lingering for the next lease").isFalse();
+    pool.close();
     assertThat(built.get(0).isShutdown()).isTrue();
     await().atMost(java.time.Duration.ofSeconds(5)).until(() -> built.get(0).isTerminated());
   }

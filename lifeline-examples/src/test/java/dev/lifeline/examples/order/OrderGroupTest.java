@@ -7,6 +7,8 @@ import dev.lifeline.active.ActiveOptions;
 import dev.lifeline.active.InMemoryLeaseStore;
 import dev.lifeline.examples.order.proto.OrderStats;
 import dev.lifeline.examples.order.proto.ProcessOrderResponse;
+import dev.lifeline.grpc.ChannelBuilderFactory;
+import dev.lifeline.grpc.ChannelPool;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +18,9 @@ import org.junit.jupiter.api.Test;
 
 class OrderGroupTest {
 
+  private final ChannelPool pool =
+      ChannelPool.builder().builderFactory(ChannelBuilderFactory.plaintext()).build();
+
   private final List<OrderInstance> instances = new ArrayList<>();
   private OrderClient client;
 
@@ -24,6 +29,7 @@ class OrderGroupTest {
     if (client != null) {
       client.close();
     }
+    pool.close();
     for (OrderInstance i : instances) {
       i.close();
     }
@@ -40,6 +46,7 @@ class OrderGroupTest {
         .until(() -> instances.stream().anyMatch(x -> x.member().isActive()));
     client =
         new OrderClient(
+            pool,
             instances.stream().map(OrderInstance::address).toList(),
             Duration.ofSeconds(5),
             new SimpleMeterRegistry());

@@ -16,6 +16,7 @@ import io.grpc.Metadata;
 public final class AttemptEvidence extends ClientStreamTracer.Factory {
 
   private volatile boolean streamCreated;
+  private volatile boolean onTransport;
   private volatile boolean headersSent;
   private volatile boolean serverAnswered;
   private volatile boolean local;
@@ -24,6 +25,11 @@ public final class AttemptEvidence extends ClientStreamTracer.Factory {
   public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata h) {
     streamCreated = true;
     return new ClientStreamTracer() {
+      @Override
+      public void streamCreated(io.grpc.Attributes transportAttrs, Metadata headers) {
+        onTransport = true;
+      }
+
       @Override
       public void outboundHeaders() {
         headersSent = true;
@@ -58,6 +64,14 @@ public final class AttemptEvidence extends ClientStreamTracer.Factory {
    */
   public boolean neverSent() {
     return local || (streamCreated && !headersSent);
+  }
+
+  /**
+   * Whether grpc gave the attempt a stream on a connected transport (a call waiting for a channel
+   * to reconnect has none yet).
+   */
+  public boolean onTransport() {
+    return onTransport;
   }
 
   /** Whether response headers or trailers arrived: the server itself answered. */

@@ -62,6 +62,11 @@ public final class CallHandle {
     return e;
   }
 
+  /** What this client sees of the current attempt. */
+  public AttemptEvidence evidence() {
+    return evidence;
+  }
+
   /** Marks the current attempt as failed by Lifeline itself before anything was sent. */
   public void markLocalFailure() {
     evidence.markLocal();

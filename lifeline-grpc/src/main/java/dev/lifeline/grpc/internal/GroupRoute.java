@@ -158,6 +158,7 @@ final class GroupRoute implements StickyRouter.Waiter {
         notActive ? NotActive.hint(trailers).activeAddress() : Optional.empty();
     StickyRouter.Member hinted = hintAddress.map(router::member).orElse(null);
     String decision;
+    boolean allFailed;
     synchronized (this) {
       if (firstFailureNanos < 0) {
         firstFailureNanos = router.ticker.nanos();
@@ -207,9 +208,14 @@ final class GroupRoute implements StickyRouter.Waiter {
         decision = "next member after backoff";
       }
       handle.redirect(next != null);
+      allFailed = unreachable && nextAfter(address, false) == null;
     }
     if (hintAddress.isPresent() && hinted == null) {
       router.unknownHint(hintAddress.get());
+    }
+    if (allFailed) {
+      // No member this call has not seen fail is left: the members may all have moved.
+      router.allMembersFailed();
     }
     router.trace(
         decision, address, notActive ? "NOT_ACTIVE" : status.getCode().name(), 0, attempts);

@@ -22,7 +22,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -34,22 +38,27 @@ import org.slf4j.LoggerFactory;
 /**
  * One pool entry: the gRPC channel (or, with {@code maxConnectionsPerTarget > 1}, channels) for a
  * target and options, created lazily, rebuilt single-flight when found SHUTDOWN or stuck READY, and
- * kept reconnecting on Lifeline's own backoff while in TRANSIENT_FAILURE.
+ * reconnected before a call that finds it in TRANSIENT_FAILURE.
  *
  * <p>Thread-safe. The hot path ({@link #newCall}) reads one volatile field and the channel's local
- * state; only creation and rebuilds take {@link #lock}.
+ * state; only creation, rebuilds and shrinking take {@link #lock}.
  */
 public final class ManagedTarget {
 
   private static final Logger log = LoggerFactory.getLogger(ManagedTarget.class);
 
-  /** What every entry of one pool shares. Immutable. */
+  /** Why a channel was rebuilt: the values of the {@code reason} tag. */
+  private static final List<String> REBUILD_REASONS = List.of("shutdown", "stuck_ready", "manual");
+
+  /** What every entry of one pool shares. Immutable, apart from the set of draining channels. */
   public static final class Environment {
     final ChannelBuilderFactory builderFactory;
     final ScheduledExecutorService scheduler;
     final Ticker ticker;
     final DoubleSupplier random;
     final MeterRegistry registry;
+    // Channels shut down and still draining; the pool's close() forces whatever is left.
+    final Set<ManagedChannel> draining = ConcurrentHashMap.newKeySet();
 
     public Environment(
         ChannelBuilderFactory builderFactory,
@@ -63,12 +72,27 @@ public final class ManagedTarget {
       this.random = random;
       this.registry = registry;
     }
+
+    public ChannelBuilderFactory builderFactory() {
+      return builderFactory;
+    }
+
+    public ScheduledExecutorService scheduler() {
+      return scheduler;
+    }
+
+    /** Forces every channel still draining to shut down now. */
+    public void forceDraining() {
+      for (ManagedChannel c : draining) {
+        c.shutdownNow();
+      }
+      draining.clear();
+    }
   }
 
   private final String target;
   private final ChannelOptions options;
   private final Environment env;
-  private final ReconnectBackoff backoff;
   private final Object lock = new Object();
 
   private static final Slot[] NONE = new Slot[0];
@@ -86,22 +110,45 @@ public final class ManagedTarget {
   /** Guarded by the pool's lock. */
   private int leaseCount;
 
+  /** Guarded by the pool's lock: the close scheduled after the last release, if any. */
+  private ScheduledFuture<?> lingering;
+
   /** Guarded by {@link #lock}; numbers the channels created, for logs. */
   private long generations;
 
   private final AtomicInteger leases = new AtomicInteger();
-  private final Counter created;
+  private final Counter creations;
   private final Counter resets;
+  private final Map<String, Counter> rebuilds = new ConcurrentHashMap<>();
   private final List<Meter> meters = new ArrayList<>();
 
   public ManagedTarget(String target, ChannelOptions options, Environment env) {
     this.target = target;
     this.options = options;
     this.env = env;
-    this.backoff = new ReconnectBackoff(options, env.random);
     MeterRegistry r = env.registry;
-    this.created = r.counter("lifeline.channel.created", "target", target);
-    this.resets = r.counter("lifeline.channel.backoff.resets", "target", target);
+    this.creations =
+        Counter.builder("lifeline.channel.creations")
+            .description("gRPC channels created for the target")
+            .tag("target", target)
+            .register(r);
+    this.resets =
+        Counter.builder("lifeline.channel.backoff.resets")
+            .description("Times Lifeline skipped grpc's reconnect backoff while calls waited")
+            .tag("target", target)
+            .register(r);
+    meters.add(creations);
+    meters.add(resets);
+    for (String reason : REBUILD_REASONS) {
+      Counter c =
+          Counter.builder("lifeline.channel.rebuilds")
+              .description("Channels replaced by a fresh one, by reason")
+              .tag("target", target)
+              .tag("reason", reason)
+              .register(r);
+      rebuilds.put(reason, c);
+      meters.add(c);
+    }
     meters.add(
         Gauge.builder("lifeline.channel.leases", leases, AtomicInteger::get)
             .tag("target", target)
@@ -114,6 +161,12 @@ public final class ManagedTarget {
               .tag("state", s.name().toLowerCase(Locale.ROOT))
               .description("1 for the channel's current connectivity state, else 0")
               .register(r));
+    }
+    if (env.builderFactory.isPlaintext()) {
+      log.atWarn()
+          .addKeyValue("target", target)
+          .log(
+              "gRPC channel to " + target + " is plaintext: requests and credentials travel clear");
     }
   }
 
@@ -130,10 +183,14 @@ public final class ManagedTarget {
     return ms.length > 0 ? ms[0].channel.authority() : target;
   }
 
-  /** Called under the pool's lock. */
+  /** Called under the pool's lock; takes the channel back from lingering if it was. */
   public void acquire() {
     leaseCount++;
     leases.set(leaseCount);
+    if (lingering != null) {
+      lingering.cancel(false);
+      lingering = null;
+    }
   }
 
   /** Called under the pool's lock; returns true when this was the last lease. */
@@ -141,6 +198,16 @@ public final class ManagedTarget {
     leaseCount--;
     leases.set(leaseCount);
     return leaseCount == 0;
+  }
+
+  /** Called under the pool's lock: whether no lease is held (the entry may be closed). */
+  public boolean unleased() {
+    return leaseCount == 0;
+  }
+
+  /** Called under the pool's lock: the close scheduled while the channel lingers. */
+  public void lingering(ScheduledFuture<?> close) {
+    this.lingering = close;
   }
 
   /** Local state only; IDLE before the first call. */
@@ -204,8 +271,29 @@ public final class ManagedTarget {
       state = slot.channel.getState(false);
     }
     CallOptions effective = withDefaultDeadline(callOptions);
+    AttemptEvidence evidence;
+    CallHandle handle = CallHandle.of(callOptions);
+    if (handle != null) {
+      // The engine already watches this attempt's streams.
+      evidence = handle.evidence();
+    } else {
+      evidence = new AttemptEvidence();
+      effective = effective.withStreamTracerFactory(evidence);
+    }
+    long connectWaitNanos = -1;
+    if (state == ConnectivityState.TRANSIENT_FAILURE && !options.connectWait().isZero()) {
+      // Reconnect before the call, not after it: the server may well be back while grpc still
+      // waits out its own backoff. The call waits for READY instead of failing fast.
+      effective = effective.withWaitForReady();
+      connectWaitNanos = options.connectWait().toNanos();
+    }
     return new TrackedCall<>(
-        slot.channel.newCall(method, effective), slot, state == ConnectivityState.READY, method);
+        slot.channel.newCall(method, effective),
+        slot,
+        state == ConnectivityState.READY,
+        method,
+        evidence,
+        connectWaitNanos);
   }
 
   /**
@@ -277,7 +365,7 @@ public final class ManagedTarget {
       if (now != seen) {
         return now.length == 0 ? null : pick(now);
       }
-      fresh = newSlot();
+      fresh = newSlot(now.length);
       Slot[] grown = Arrays.copyOf(now, now.length + 1);
       grown[now.length] = fresh;
       members = grown;
@@ -289,6 +377,53 @@ public final class ManagedTarget {
           .log("every connection is at its concurrent-call limit; added one");
     }
     return fresh;
+  }
+
+  /**
+   * Closes a surplus connection (one that cannot connect, else the newest) once the calls in flight
+   * fit in half of what the others carry, so connections added for a burst, or added while one
+   * could not connect, do not stay for ever. Single-flight under {@link #lock}.
+   */
+  private void maybeShrink() {
+    Slot[] ms = members;
+    if (ms.length < 2) {
+      return;
+    }
+    int load = 0;
+    for (Slot m : ms) {
+      load += m.inFlight.get();
+    }
+    if (load * 2 > (ms.length - 1) * options.maxConcurrentCallsPerConnection()) {
+      return;
+    }
+    Slot surplus;
+    synchronized (lock) {
+      Slot[] now = members;
+      if (closed || now != ms) {
+        return;
+      }
+      // A connection that cannot connect goes first; otherwise the newest.
+      int victim = now.length - 1;
+      for (int i = 0; i < now.length; i++) {
+        if (now[i].channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+          victim = i;
+          break;
+        }
+      }
+      surplus = now[victim];
+      Slot[] kept = new Slot[now.length - 1];
+      for (int i = 0, k = 0; i < now.length; i++) {
+        if (i != victim) {
+          kept[k++] = now[i];
+        }
+      }
+      members = kept;
+    }
+    log.atInfo()
+        .addKeyValue("target", target)
+        .addKeyValue("connections", ms.length - 1)
+        .log("load fell; closing a surplus connection after its calls drain");
+    drain(surplus);
   }
 
   /** Replaces {@code expected} with a new channel unless another caller already did. */
@@ -304,22 +439,18 @@ public final class ManagedTarget {
         // Someone else replaced it already: use its replacement (or any member).
         return now.length == 0 ? null : now[Math.min(now.length - 1, expected.index)];
       }
-      fresh = newSlot(expected.index);
+      fresh = newSlot(i);
       Slot[] copy = now.clone();
       copy[i] = fresh;
       members = copy;
     }
-    env.registry
-        .counter("lifeline.channel.rebuilds", "target", target, "reason", reason)
-        .increment();
+    rebuilds.get(reason).increment();
     log.atWarn()
         .addKeyValue("target", target)
         .addKeyValue("reason", reason)
         .addKeyValue("generation", fresh.generation)
         .log("rebuilt gRPC channel; the old one drains and shuts down");
-    if (expected != null) {
-      drain(expected);
-    }
+    drain(expected);
     return fresh;
   }
 
@@ -328,11 +459,6 @@ public final class ManagedTarget {
     for (Slot s : members) {
       rebuild(s, "manual");
     }
-  }
-
-  /** Guarded by {@link #lock}. */
-  private Slot newSlot() {
-    return newSlot(members.length);
   }
 
   /** Guarded by {@link #lock}. */
@@ -352,7 +478,7 @@ public final class ManagedTarget {
         .enableRetry();
     ManagedChannel channel = builder.build();
     Slot slot = new Slot(channel, ++generations, index);
-    created.increment();
+    creations.increment();
     log.atInfo()
         .addKeyValue("target", target)
         .addKeyValue("generation", slot.generation)
@@ -361,29 +487,34 @@ public final class ManagedTarget {
     return slot;
   }
 
+  /** Shuts {@code slot}'s channel down once its calls drain, forced after the grace time. */
   private void drain(Slot slot) {
     slot.stopWatching();
-    slot.channel.shutdown();
+    ManagedChannel channel = slot.channel;
+    env.draining.add(channel);
+    channel.shutdown();
     try {
       env.scheduler.schedule(
           () -> {
-            if (!slot.channel.isTerminated()) {
+            if (!channel.isTerminated()) {
               log.atWarn()
                   .addKeyValue("target", target)
                   .addKeyValue("generation", slot.generation)
                   .addKeyValue("graceMillis", options.shutdownGrace().toMillis())
                   .log("in-flight calls did not drain within the grace time; cancelling them");
-              slot.channel.shutdownNow();
+              channel.shutdownNow();
             }
+            env.draining.remove(channel);
           },
           options.shutdownGrace().toNanos(),
           TimeUnit.NANOSECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      slot.channel.shutdownNow();
+    } catch (RejectedExecutionException e) {
+      channel.shutdownNow();
+      env.draining.remove(channel);
     }
   }
 
-  /** The last lease is gone: drain in the background, bounded by the grace time. */
+  /** The last lease is gone (and the linger is over): drain in the background, bounded. */
   public void closeGracefully() {
     for (Slot s : beginShutdownInternal()) {
       drain(s);
@@ -432,15 +563,19 @@ public final class ManagedTarget {
     }
   }
 
-  private void onOutcome(Slot slot, boolean startedReady, Status status) {
-    Status.Code code = status.getCode();
-    if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
+  /**
+   * The escape hatch for a channel that claims READY while its connection is dead (grpc-java issue
+   * 12958). Only a failure the transport produced itself counts: UNAVAILABLE with no response
+   * headers or trailers from the server. Anything the server answered proves the connection works
+   * and resets the count, whatever its code ("database down" is an answer); a deadline the caller
+   * chose says nothing either way.
+   */
+  private void onOutcome(Slot slot, boolean startedReady, Status status, AttemptEvidence seen) {
+    if (status.isOk() || seen.serverAnswered()) {
       slot.consecutiveFailures.set(0);
       return;
     }
-    // NOT_ACTIVE is an application answer from a healthy server, not a stuck connection.
-    String d = status.getDescription();
-    if (!startedReady || (d != null && d.startsWith("NOT_ACTIVE"))) {
+    if (!startedReady || status.getCode() != Status.Code.UNAVAILABLE) {
       return;
     }
     if (slot.channel.getState(false) != ConnectivityState.READY) {
@@ -451,8 +586,7 @@ public final class ManagedTarget {
       log.atWarn()
           .addKeyValue("target", target)
           .addKeyValue("failures", slot.consecutiveFailures.get())
-          .addKeyValue("lastCode", code)
-          .log("channel claims READY but calls keep failing; rebuilding it (grpc-java #12958)");
+          .log("channel claims READY but its transport keeps failing calls; rebuilding it");
       rebuild(slot, "stuck_ready");
     }
   }
@@ -480,6 +614,12 @@ public final class ManagedTarget {
     /** Guarded by this slot's monitor; ticker reading when TRANSIENT_FAILURE began, or -1. */
     private long failingSince = -1;
 
+    /** Calls started while the channel was in TRANSIENT_FAILURE and not closed yet. */
+    final AtomicInteger waiting = new AtomicInteger();
+
+    /** Guarded by this slot's monitor; ticker reading of the last backoff reset. */
+    private long lastReset = Long.MIN_VALUE;
+
     Slot(ManagedChannel channel, long generation, int index) {
       this.channel = channel;
       this.generation = generation;
@@ -495,6 +635,7 @@ public final class ManagedTarget {
       ConnectivityState now = channel.getState(false);
       ConnectivityState before;
       long downNanos = -1;
+      boolean keepResetting;
       synchronized (this) {
         before = lastState;
         lastState = now;
@@ -508,9 +649,10 @@ public final class ManagedTarget {
           resetAttempt = 0;
           cancelPending();
         }
+        keepResetting = now == ConnectivityState.TRANSIENT_FAILURE && hasDemand();
       }
       logTransition(before, now, downNanos);
-      if (now == ConnectivityState.TRANSIENT_FAILURE) {
+      if (keepResetting) {
         scheduleReset();
       }
       if (now != ConnectivityState.SHUTDOWN) {
@@ -528,7 +670,7 @@ public final class ManagedTarget {
             .addKeyValue("generation", generation)
             .addKeyValue("from", before)
             .addKeyValue("to", now)
-            .log("gRPC channel cannot connect; Lifeline keeps resetting its reconnect backoff");
+            .log("gRPC channel cannot connect; calls that wait for it reconnect it");
       } else if (now == ConnectivityState.READY && downNanos >= 0) {
         log.atInfo()
             .addKeyValue("target", target)
@@ -547,15 +689,54 @@ public final class ManagedTarget {
       }
     }
 
+    private boolean hasDemand() {
+      return waiting.get() > 0;
+    }
+
+    /**
+     * A call waits for this channel to reconnect: skip grpc's backoff now (at most once per the
+     * schedule's initial delay, the cap on connection attempts) and keep doing so on Lifeline's
+     * schedule while calls keep waiting. One reset loop per channel, whatever the call rate.
+     */
+    void demand() {
+      boolean resetNow;
+      synchronized (this) {
+        if (stopped) {
+          return;
+        }
+        long now = env.ticker.nanos();
+        resetNow =
+            lastReset == Long.MIN_VALUE
+                || now - lastReset >= options.reconnectBackoff().initial().toNanos();
+        if (resetNow) {
+          lastReset = now;
+        }
+      }
+      if (resetNow) {
+        reset();
+      }
+      scheduleReset();
+    }
+
+    private void reset() {
+      channel.resetConnectBackoff();
+      resets.increment();
+      log.atDebug()
+          .addKeyValue("target", target)
+          .addKeyValue("generation", generation)
+          .log("reset gRPC connect backoff");
+    }
+
     void scheduleReset() {
       synchronized (this) {
         if (stopped || pendingReset != null) {
           return;
         }
-        long delay = backoff.delayNanos(resetAttempt++);
+        long delay =
+            options.reconnectBackoff().delay(Math.min(++resetAttempt, 1_000), env.random).toNanos();
         try {
           pendingReset = env.scheduler.schedule(this::resetTick, delay, TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
           stopped = true;
         }
       }
@@ -564,21 +745,18 @@ public final class ManagedTarget {
     private void resetTick() {
       synchronized (this) {
         pendingReset = null;
-        if (stopped) {
+        if (stopped || !hasDemand()) {
+          // Nobody waits: grpc's own backoff (1 s growing to 120 s) takes over.
           return;
         }
+        lastReset = env.ticker.nanos();
       }
       if (channel.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
         return;
       }
-      channel.resetConnectBackoff();
-      resets.increment();
-      log.atDebug()
-          .addKeyValue("target", target)
-          .addKeyValue("generation", generation)
-          .log("reset gRPC connect backoff");
+      reset();
       // grpc may keep reporting TRANSIENT_FAILURE while it retries, so no state change would
-      // wake us: keep the schedule going until the channel leaves that state.
+      // wake us: keep the schedule going while calls wait.
       scheduleReset();
     }
 
@@ -603,37 +781,85 @@ public final class ManagedTarget {
     private final Slot slot;
     private final boolean startedReady;
     private final MethodDescriptor<ReqT, RespT> method;
+    private final AttemptEvidence evidence;
+    private final long connectWaitNanos;
+    private volatile ScheduledFuture<?> connectTimer;
+    private volatile boolean notConnected;
 
     TrackedCall(
         ClientCall<ReqT, RespT> delegate,
         Slot slot,
         boolean startedReady,
-        MethodDescriptor<ReqT, RespT> method) {
+        MethodDescriptor<ReqT, RespT> method,
+        AttemptEvidence evidence,
+        long connectWaitNanos) {
       super(delegate);
       this.slot = slot;
       this.startedReady = startedReady;
       this.method = method;
+      this.evidence = evidence;
+      this.connectWaitNanos = connectWaitNanos;
     }
 
     @Override
     public void start(Listener<RespT> responseListener, Metadata headers) {
       Objects.requireNonNull(responseListener, "responseListener");
-      slot.inFlight.incrementAndGet();
       super.start(
           new ForwardingClientCallListener.SimpleForwardingClientCallListener<RespT>(
               responseListener) {
             @Override
             public void onClose(Status status, Metadata trailers) {
+              ScheduledFuture<?> timer = connectTimer;
+              if (timer != null) {
+                timer.cancel(false);
+              }
+              if (connectWaitNanos >= 0) {
+                slot.waiting.decrementAndGet();
+              }
               slot.inFlight.decrementAndGet();
-              onOutcome(slot, startedReady, status);
+              onOutcome(slot, startedReady, status, evidence);
+              maybeShrink();
               super.onClose(explain(status), trailers);
             }
           },
           headers);
+      // Counted only once started: a start that throws never drifts the count.
+      slot.inFlight.incrementAndGet();
+      if (connectWaitNanos >= 0) {
+        slot.waiting.incrementAndGet();
+        slot.demand();
+        try {
+          connectTimer =
+              env.scheduler.schedule(
+                  this::giveUpConnecting, connectWaitNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+          giveUpConnecting();
+        }
+      }
+    }
+
+    /** The channel did not reconnect within the wait: the call fails, nothing was sent. */
+    private void giveUpConnecting() {
+      if (!evidence.onTransport()) {
+        notConnected = true;
+        delegate().cancel("lifeline: not connected within the wait", null);
+      }
     }
 
     /** Failures a caller must diagnose name the target and the service. */
     private Status explain(Status status) {
+      if (notConnected && status.getCode() == Status.Code.CANCELLED) {
+        return Status.UNAVAILABLE.withDescription(
+            "lifeline: target "
+                + target
+                + " did not reconnect within "
+                + TimeUnit.NANOSECONDS.toMillis(connectWaitNanos)
+                + " ms (channel in TRANSIENT_FAILURE; nothing was sent) [service="
+                + method.getServiceName()
+                + ", method="
+                + method.getBareMethodName()
+                + "]");
+      }
       Status.Code c = status.getCode();
       if (c != Status.Code.UNAVAILABLE && c != Status.Code.DEADLINE_EXCEEDED) {
         return status;

@@ -1,8 +1,9 @@
 package dev.lifeline.grpc.internal;
 
+import dev.lifeline.core.Backoff;
+import io.grpc.Channel;
 import io.grpc.ChannelLogger;
 import io.grpc.EquivalentAddressGroup;
-import io.grpc.ManagedChannel;
 import io.grpc.NameResolver;
 import io.grpc.NameResolverProvider;
 import io.grpc.NameResolverRegistry;
@@ -14,13 +15,16 @@ import java.net.SocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.text.MessageFormat;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -30,12 +34,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The members of a sticky group channel as a grpc {@link NameResolver} reports them: every resolved
  * {@link InetSocketAddress} is one member keyed {@code host:port} (IPv6 literals as {@code
- * [addr]:port}, the form leader hints carry), reached over a channel from the channel factory. Each
- * resolution result replaces the member list: new addresses get channels, vanished ones are dropped
- * and their channels shut down gracefully, so a call in flight there still finishes.
+ * [addr]:port}, the form leader hints carry), reached over a lease from the channel pool. Each
+ * resolution result replaces the member list: new addresses get leases, vanished ones are dropped
+ * and their leases released (the pool drains the channel, so a call in flight there finishes).
  *
- * <p>Thread-safe: resolver callbacks run in one {@link SynchronizationContext}; the channels and
- * the closed flag are guarded by {@code lock}.
+ * <p>grpc's resolvers answer only when asked (DNS does not poll), and only a channel grpc manages
+ * asks again after an error. So this asks itself: after a failed or empty resolution (with a
+ * jittered backoff from 1 s to 30 s), every {@code refreshInterval}, when a leader hint names an
+ * unknown address, and when every known member has failed a call.
+ *
+ * <p>Thread-safe: resolver callbacks run in one {@link SynchronizationContext}; the leases, the
+ * scheduled refreshes and the closed flag are guarded by {@code lock}.
  */
 public final class ResolvedMembers implements AutoCloseable {
 
@@ -44,12 +53,18 @@ public final class ResolvedMembers implements AutoCloseable {
   /** Port for a target without one, as grpc assumes for TLS. */
   public static final int DEFAULT_PORT = 443;
 
+  /** Re-resolution after an error or an empty answer. */
+  static final Backoff ERROR_BACKOFF =
+      Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(30));
+
   private final String group;
   private final String target;
-  private final Function<String, ManagedChannel> channelFactory;
+  private final Function<String, Channel> leaseFactory;
   private final StickyRouter router;
   private final SynchronizationContext sync;
   private final NameResolver resolver;
+  private final ScheduledExecutorService scheduler;
+  private final Duration refreshInterval;
   private final Object lock = new Object();
 
   /** The least time between two refreshes asked for by leader hints. */
@@ -59,29 +74,37 @@ public final class ResolvedMembers implements AutoCloseable {
   private final AtomicLong lastRefreshNanos = new AtomicLong(NEVER);
 
   // Guarded by lock.
-  private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
-  private final List<ManagedChannel> retired = new ArrayList<>();
+  private final Map<String, Channel> channels = new LinkedHashMap<>();
   private boolean closed;
+  private int errorsInARow;
+  private ScheduledFuture<?> retry;
+  private ScheduledFuture<?> periodic;
   private volatile Status lastError;
 
   private ResolvedMembers(
       String group,
       String target,
-      Function<String, ManagedChannel> channelFactory,
+      Function<String, Channel> leaseFactory,
       StickyRouter router,
       SynchronizationContext sync,
-      NameResolver resolver) {
+      NameResolver resolver,
+      ScheduledExecutorService scheduler,
+      Duration refreshInterval) {
     this.group = group;
     this.target = target;
-    this.channelFactory = channelFactory;
+    this.leaseFactory = leaseFactory;
     this.router = router;
     this.sync = sync;
     this.resolver = resolver;
+    this.scheduler = scheduler;
+    this.refreshInterval = refreshInterval;
   }
 
   /**
    * Creates the resolver for {@code target} (not started yet).
    *
+   * @param leaseFactory takes a lease on a member's address; the lease is closed (released) when
+   *     the member goes away
    * @throws IllegalArgumentException if the target does not parse or no registered resolver accepts
    *     its scheme
    */
@@ -89,9 +112,10 @@ public final class ResolvedMembers implements AutoCloseable {
       String group,
       String target,
       NameResolverRegistry registry,
-      Function<String, ManagedChannel> channelFactory,
+      Function<String, Channel> leaseFactory,
       ScheduledExecutorService scheduler,
-      StickyRouter router) {
+      StickyRouter router,
+      Duration refreshInterval) {
     SynchronizationContext sync =
         new SynchronizationContext(
             (thread, error) ->
@@ -119,7 +143,8 @@ public final class ResolvedMembers implements AutoCloseable {
             .setNameResolverRegistry(registry)
             .build();
     NameResolver resolver = newResolver(target, registry, args);
-    return new ResolvedMembers(group, target, channelFactory, router, sync, resolver);
+    return new ResolvedMembers(
+        group, target, leaseFactory, router, sync, resolver, scheduler, refreshInterval);
   }
 
   private static NameResolver newResolver(
@@ -184,7 +209,10 @@ public final class ResolvedMembers implements AutoCloseable {
   /** Starts resolving; the router learns of members from the results. */
   public void start() {
     router.describeNoMembers(this::noMembersDescription);
+    // A hint naming an address we do not know, or every member failing a call: the member list
+    // may be out of date (a rolling replacement with new addresses).
     router.onUnknownHint(address -> refresh());
+    router.onAllMembersFailed(this::refresh);
     sync.execute(
         () -> {
           synchronized (lock) {
@@ -193,6 +221,32 @@ public final class ResolvedMembers implements AutoCloseable {
             }
           }
           resolver.start(new Listener());
+        });
+    synchronized (lock) {
+      try {
+        periodic =
+            scheduler.scheduleWithFixedDelay(
+                this::refreshNow,
+                refreshInterval.toNanos(),
+                refreshInterval.toNanos(),
+                TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        // The channel is closing.
+      }
+    }
+  }
+
+  /** Resolves again now, whatever the rate limit (the periodic and the after-error refresh). */
+  private void refreshNow() {
+    lastRefreshNanos.set(router.ticker.nanos());
+    sync.execute(
+        () -> {
+          synchronized (lock) {
+            if (closed) {
+              return;
+            }
+          }
+          resolver.refresh();
         });
   }
 
@@ -265,16 +319,17 @@ public final class ResolvedMembers implements AutoCloseable {
       return empty;
     }
     List<StickyRouter.Member> members = new ArrayList<>();
-    List<ManagedChannel> dropped = new ArrayList<>();
+    List<Channel> dropped = new ArrayList<>();
     synchronized (lock) {
       if (closed) {
         return Status.OK;
       }
-      retired.removeIf(ManagedChannel::isTerminated);
+      errorsInARow = 0;
+      lastError = null;
       for (String k : keys) {
-        ManagedChannel ch = channels.get(k);
+        Channel ch = channels.get(k);
         if (ch == null) {
-          ch = channelFactory.apply(k);
+          ch = leaseFactory.apply(k);
           channels.put(k, ch);
         }
         members.add(new StickyRouter.Member(k, ch));
@@ -283,14 +338,13 @@ public final class ResolvedMembers implements AutoCloseable {
         var e = it.next();
         if (!keys.contains(e.getKey())) {
           dropped.add(e.getValue());
-          retired.add(e.getValue());
           it.remove();
         }
       }
     }
     router.setMembers(members);
     // Graceful: a call in flight to a removed member finishes; new calls no longer go there.
-    dropped.forEach(ManagedChannel::shutdown);
+    dropped.forEach(ResolvedMembers::release);
     log.atInfo()
         .addKeyValue("group", group)
         .addKeyValue("target", target)
@@ -299,42 +353,67 @@ public final class ResolvedMembers implements AutoCloseable {
     return Status.OK;
   }
 
+  /** Keeps the current members and asks again after a jittered, growing delay. */
   private void onResolutionError(Status error) {
     lastError = error;
+    long delayNanos;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      errorsInARow = Math.min(errorsInARow + 1, 1_000);
+      delayNanos =
+          ERROR_BACKOFF
+              .delay(
+                  errorsInARow, () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble())
+              .toNanos();
+      if (retry == null || retry.isDone()) {
+        try {
+          retry = scheduler.schedule(this::refreshNow, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+          // The channel is closing.
+        }
+      }
+    }
     log.atWarn()
         .addKeyValue("group", group)
         .addKeyValue("target", target)
         .addKeyValue("code", error.getCode())
         .addKeyValue("description", error.getDescription())
-        .log("name resolution failed; keeping the current members");
+        .addKeyValue("retryMillis", TimeUnit.NANOSECONDS.toMillis(delayNanos))
+        .log("name resolution failed; keeping the current members and resolving again");
   }
 
-  /** Stops the resolver and shuts down every channel it created; waits up to 5 s. Idempotent. */
+  private static void release(Channel member) {
+    if (member instanceof AutoCloseable lease) {
+      try {
+        lease.close();
+      } catch (Exception e) {
+        log.atWarn().setCause(e).log("releasing a member's channel failed");
+      }
+    }
+  }
+
+  /** Stops the resolver and its refreshes, and releases every member's lease. Idempotent. */
   @Override
   public void close() {
-    List<ManagedChannel> all;
+    List<Channel> all;
     synchronized (lock) {
       if (closed) {
         return;
       }
       closed = true;
       all = new ArrayList<>(channels.values());
-      all.addAll(retired);
       channels.clear();
-      retired.clear();
-    }
-    sync.execute(resolver::shutdown);
-    for (ManagedChannel c : all) {
-      c.shutdownNow();
-    }
-    for (ManagedChannel c : all) {
-      try {
-        c.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
+      if (retry != null) {
+        retry.cancel(false);
+      }
+      if (periodic != null) {
+        periodic.cancel(false);
       }
     }
+    sync.execute(resolver::shutdown);
+    all.forEach(ResolvedMembers::release);
   }
 
   private final class Listener extends NameResolver.Listener2 {

@@ -67,6 +67,7 @@ public final class StickyRouter {
   private final Map<String, AtomicLong> successCounts = new ConcurrentHashMap<>();
   private final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
   private volatile Consumer<String> onUnknownHint = a -> {};
+  private volatile Runnable onAllMembersFailed = () -> {};
   private volatile Supplier<String> noMembers;
   private volatile boolean closed;
   private final AtomicLong lastFailoverNanos = new AtomicLong(-1);
@@ -311,6 +312,16 @@ public final class StickyRouter {
   void unknownHint(String address) {
     trace("hint names no known member; refreshing members", address, "NOT_ACTIVE", 0, 0);
     onUnknownHint.accept(address);
+  }
+
+  /** Every member failed a call: a membership source may resolve again. */
+  void allMembersFailed() {
+    onAllMembersFailed.run();
+  }
+
+  /** Where a membership source learns that every known member failed a call. */
+  public void onAllMembersFailed(Runnable hook) {
+    this.onAllMembersFailed = Objects.requireNonNull(hook, "hook");
   }
 
   /** Where a membership source (a name resolver) learns of hints naming unknown addresses. */
