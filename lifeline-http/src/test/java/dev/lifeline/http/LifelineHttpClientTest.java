@@ -421,4 +421,23 @@ class LifelineHttpClientTest {
         .hasMessageContaining("'storage' is closed");
     assertThat(server.requests).hasValue(0);
   }
+
+  @Test
+  void twoClientsWithOneNameKeepTheirOwnGaugesAndClosingOneLeavesTheOther() {
+    server.replies(Reply.of(200, "ok"));
+    LifelineHttpClient first = client(config(server.baseUrl()).maxConnections(7).maxConnectionsPerHost(7));
+    LifelineHttpClient second = config(server.baseUrl()).maxConnections(9).maxConnectionsPerHost(9).buildClient();
+    try {
+      assertThat(meters.get("lifeline.http.pool.max").gauges())
+          .extracting(g -> g.value())
+          .containsExactlyInAnyOrder(7.0, 9.0);
+      first.close();
+      assertThat(meters.get("lifeline.http.pool.max").gauges())
+          .extracting(g -> g.value())
+          .containsExactly(9.0);
+    } finally {
+      second.close();
+    }
+    assertThat(meters.find("lifeline.http.pool.max").gauges()).isEmpty();
+  }
 }

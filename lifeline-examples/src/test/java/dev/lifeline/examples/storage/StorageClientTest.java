@@ -170,6 +170,10 @@ class StorageClientTest {
   }
 
   private String garbageServer(String contentType, String body) throws Exception {
+    return fakeStorage(200, contentType, body);
+  }
+
+  private String fakeStorage(int status, String contentType, String body) throws Exception {
     garbage = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
     garbage.createContext(
         "/",
@@ -177,7 +181,7 @@ class StorageClientTest {
           try (ex) {
             byte[] b = body.getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", contentType);
-            ex.sendResponseHeaders(200, b.length);
+            ex.sendResponseHeaders(status, b.length);
             ex.getResponseBody().write(b);
           }
         });
@@ -224,5 +228,86 @@ class StorageClientTest {
     assertThatThrownBy(() -> client.getWatermark("src-1"))
         .isInstanceOf(StorageProtocolException.class)
         .hasMessageContaining("'other'");
+  }
+
+  // Regression (review "Storage example"): a routing 404 (wrong base path, an ingress route
+  // missing during a deploy) was read as "no watermark" and restarted the collection from scratch.
+  @Test
+  void anHtml404FromAWrongRouteIsATypedErrorNotAMissingWatermark() throws Exception {
+    client =
+        StorageClient.create(
+            config(
+                    fakeStorage(404, "text/html", "<html><body>404 Not Found</body></html>"),
+                    "development")
+                .build());
+    assertThatThrownBy(() -> client.getWatermark("src-1"))
+        .isInstanceOf(StorageMisroutedException.class)
+        .hasMessageContaining("404")
+        .hasMessageContaining("/api/v1/watermarks/src-1");
+  }
+
+  @Test
+  void aWrongBasePathOnTheRealServerIsATypedErrorNotAMissingWatermark() {
+    client = StorageClient.create(config(server.baseUrl() + "/v2", "development").build());
+    assertThatThrownBy(() -> client.getWatermark("src-1"))
+        .isInstanceOf(StorageMisroutedException.class);
+  }
+
+  @Test
+  void unknownFieldsTheServerAddsAreIgnored() throws Exception {
+    client =
+        StorageClient.create(
+            config(
+                    garbageServer(
+                        "application/json",
+                        "{\"source_id\":\"src-1\",\"last_run_timestamp\":\"2026-01-01T00:00:00Z\","
+                            + "\"status\":\"success\",\"labels\":{\"team\":\"secops\"},"
+                            + "\"history\":[1,2,3]}"),
+                    "development")
+                .build());
+    Watermark w = client.getWatermark("src-1").orElseThrow();
+    assertThat(w.lastRunTimestamp()).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
+    assertThat(w.status()).isEqualTo(RunStatus.SUCCESS);
+  }
+
+  @Test
+  void aMissingRequiredFieldIsATypedErrorNamingIt() throws Exception {
+    client =
+        StorageClient.create(
+            config(
+                    garbageServer(
+                        "application/json", "{\"source_id\":\"src-1\",\"status\":\"success\"}"),
+                    "development")
+                .build());
+    assertThatThrownBy(() -> client.getWatermark("src-1"))
+        .isInstanceOf(StorageProtocolException.class)
+        .hasMessageContaining("last_run_timestamp");
+  }
+
+  @Test
+  void aTimestampWithoutOffsetIsReadAsUtcWithAWarning() throws Exception {
+    client =
+        StorageClient.create(
+            config(
+                    garbageServer(
+                        "application/json",
+                        "{\"source_id\":\"src-1\",\"last_run_timestamp\":\"2026-03-01T10:15:30\","
+                            + "\"status\":\"success\"}"),
+                    "development")
+                .build());
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+    Watermark w;
+    try {
+      w = client.getWatermark("src-1").orElseThrow();
+    } finally {
+      System.setErr(original);
+    }
+    assertThat(w.lastRunTimestamp()).isEqualTo(Instant.parse("2026-03-01T10:15:30Z"));
+    assertThat(captured.toString(StandardCharsets.UTF_8))
+        .contains("WARN")
+        .contains("last_run_timestamp")
+        .contains("2026-03-01T10:15:30");
   }
 }

@@ -57,4 +57,34 @@ class HttpClassifierTest {
     assertThat(HttpClassifier.retryAfter("soon", clock)).isNull();
     assertThat(HttpClassifier.retryAfter(null, clock)).isNull();
   }
+
+  @Test
+  void parsesEveryRetryAfterFormatOfRfc9110() {
+    Clock clock = Clock.fixed(Instant.parse("2026-12-01T08:49:00Z"), ZoneOffset.UTC);
+    assertThat(HttpClassifier.retryAfter("37", clock)).isEqualTo(Duration.ofSeconds(37));
+    assertThat(HttpClassifier.retryAfter("Tue, 01 Dec 2026 08:49:37 GMT", clock))
+        .isEqualTo(Duration.ofSeconds(37));
+    assertThat(HttpClassifier.retryAfter("Tuesday, 01-Dec-26 08:49:37 GMT", clock))
+        .isEqualTo(Duration.ofSeconds(37));
+    assertThat(HttpClassifier.retryAfter("Tue Dec  1 08:49:37 2026", clock))
+        .isEqualTo(Duration.ofSeconds(37));
+    assertThat(HttpClassifier.retryAfter("Tue Dec 15 08:49:37 2026", clock))
+        .isEqualTo(Duration.ofDays(14).plusSeconds(37));
+    assertThat(HttpClassifier.retryAfter("Sun, 06 Nov 1994 08:49:37 GMT", clock))
+        .as("a date in the past means now")
+        .isEqualTo(Duration.ZERO);
+  }
+
+  @Test
+  void aHugeRetryAfterSaturatesInsteadOfOverflowing() {
+    Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+    for (String huge :
+        new String[] {
+          "10000000000", "99999999999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"
+        }) {
+      Duration d = HttpClassifier.retryAfter(huge, clock);
+      assertThat(d).as(huge).isNotNull().isPositive();
+      assertThat(d.toNanos()).as(huge + " fits in nanoseconds").isPositive();
+    }
+  }
 }
