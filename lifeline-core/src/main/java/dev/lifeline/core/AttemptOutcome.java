@@ -17,18 +17,21 @@ public final class AttemptOutcome {
   private final boolean provablyNotSent;
   private final Duration pushback;
   private final boolean streamStarted;
+  private final boolean local;
 
   private AttemptOutcome(
       FailureKind kind,
       String status,
       boolean provablyNotSent,
       Duration pushback,
-      boolean streamStarted) {
+      boolean streamStarted,
+      boolean local) {
     this.kind = kind;
     this.status = status;
     this.provablyNotSent = provablyNotSent;
     this.pushback = pushback;
     this.streamStarted = streamStarted;
+    this.local = local;
   }
 
   /**
@@ -41,6 +44,7 @@ public final class AttemptOutcome {
         Objects.requireNonNull(status, "status"),
         false,
         null,
+        false,
         false);
   }
 
@@ -49,7 +53,7 @@ public final class AttemptOutcome {
    * stream refused), so even a non-idempotent call may be retried.
    */
   public AttemptOutcome notSent() {
-    return new AttemptOutcome(kind, status, true, pushback, streamStarted);
+    return new AttemptOutcome(kind, status, true, pushback, streamStarted, local);
   }
 
   /**
@@ -57,12 +61,27 @@ public final class AttemptOutcome {
    * retry".
    */
   public AttemptOutcome pushback(Duration pushback) {
-    return new AttemptOutcome(kind, status, provablyNotSent, pushback, streamStarted);
+    return new AttemptOutcome(kind, status, provablyNotSent, pushback, streamStarted, local);
   }
 
   /** Marks that a streaming response had already delivered a message, so it cannot be retried. */
   public AttemptOutcome streamStarted() {
-    return new AttemptOutcome(kind, status, provablyNotSent, pushback, true);
+    return new AttemptOutcome(kind, status, provablyNotSent, pushback, true, local);
+  }
+
+  /**
+   * Marks a failure produced on this side before the request left, e.g. waiting for a pooled
+   * connection, a deadline that had already passed, or a request the transport refused to send. It
+   * says nothing about the server, so the circuit breaker releases the permission without recording
+   * anything; and since nothing was sent, it implies {@link #notSent()}.
+   */
+  public AttemptOutcome local() {
+    return new AttemptOutcome(kind, status, true, pushback, streamStarted, true);
+  }
+
+  /** Whether the failure happened on this side before the request left ({@link #local()}). */
+  public boolean isLocal() {
+    return local;
   }
 
   /** The failure's classification. */

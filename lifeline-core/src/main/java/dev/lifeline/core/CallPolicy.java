@@ -65,7 +65,7 @@ public final class CallPolicy {
 
   /** Starts a logical call without a deadline. */
   public CallExecution start(String target, String method) {
-    return new CallExecution(this, target, method, -1);
+    return new CallExecution(this, target, method, -1, retryPolicy(method));
   }
 
   /**
@@ -73,8 +73,20 @@ public final class CallPolicy {
    * deadline. No retry is scheduled past it.
    */
   public CallExecution start(String target, String method, Duration timeout) {
+    return start(target, method, timeout, retryPolicy(method));
+  }
+
+  /**
+   * Starts a logical call under {@code retryPolicy} instead of the one this policy has for {@code
+   * method}: for a transport that resolves the policy from more than the method name, e.g. HTTP,
+   * where whether a request is idempotent follows from its HTTP method. {@code timeout} as in
+   * {@link #start(String, String, Duration)}.
+   */
+  public CallExecution start(
+      String target, String method, Duration timeout, RetryPolicy retryPolicy) {
     long nanos = timeout == null ? -1 : Math.max(0, timeout.toNanos());
-    return new CallExecution(this, target, method, nanos);
+    return new CallExecution(
+        this, target, method, nanos, Objects.requireNonNull(retryPolicy, "retryPolicy"));
   }
 
   /** The called service's name, e.g. a Dapr app id. */

@@ -1,6 +1,7 @@
 package dev.lifeline.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -299,5 +300,103 @@ class CallExecutionTest {
     assertThat(p.redactedHeaders())
         .containsEntry("dapr-app-id", "ai-model")
         .containsEntry("dapr-api-token", "<redacted>");
+  }
+
+  @Test
+  void aLocalFailureIsNeverRecordedByTheBreakerAndGivesAHalfOpenPermitBack() {
+    CircuitBreakers breakers =
+        CircuitBreakers.builder()
+            .permittedCallsInHalfOpenState(1)
+            .clock(time.clock())
+            .meterRegistry(meters)
+            .build();
+    CallPolicy p = policy(RetryPolicy.noRetry()).circuitBreakers(breakers).build();
+    CircuitBreaker cb = breakers.breaker("t", M);
+    cb.transitionToOpenState();
+    cb.transitionToHalfOpenState();
+    CallExecution call = p.start("t", M);
+    assertThat(call.beforeAttempt()).isTrue();
+    Decision d =
+        call.afterAttempt(
+            AttemptOutcome.failure(FailureKind.TIMEOUT, "pool wait timed out").local());
+    assertThat(d.retry()).isFalse();
+    assertThat(cb.getMetrics().getNumberOfBufferedCalls()).isZero();
+    assertThat(cb.getState()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+    assertThat(p.start("t", M).beforeAttempt()).as("the one trial permit is back").isTrue();
+  }
+
+  @Test
+  void aLocalFailureProvablyWasNotSentSoEvenANonIdempotentCallIsRetried() {
+    RetryPolicy p =
+        RetryPolicy.builder()
+            .idempotent(false)
+            .retryOn(FailureKind.TIMEOUT)
+            .backoff(Backoff.fixed(Duration.ZERO))
+            .build();
+    CallExecution call = policy(p).build().start("t", M);
+    call.beforeAttempt();
+    AttemptOutcome local = AttemptOutcome.failure(FailureKind.TIMEOUT, "pool wait").local();
+    assertThat(local.isLocal()).isTrue();
+    assertThat(local.isProvablyNotSent()).isTrue();
+    assertThat(call.afterAttempt(local).retry()).isTrue();
+  }
+
+  @Test
+  void anExplicitRetryPolicyReplacesTheMethodsOwn() {
+    CallPolicy p = policy(RetryPolicy.defaults()).build();
+    CallExecution call = p.start("t", M, Duration.ofSeconds(1), RetryPolicy.noRetry());
+    assertThat(call.retryPolicy()).isEqualTo(RetryPolicy.noRetry());
+    call.beforeAttempt();
+    assertThat(call.afterAttempt(FailureKind.UNAVAILABLE, "UNAVAILABLE", true, null).stopReason())
+        .isEqualTo(StopReason.ATTEMPTS_EXHAUSTED);
+  }
+
+  @Test
+  void aDeferredFailureLogIsOneWarnCarryingTheTransportsErrorTypeFieldsAndException() {
+    CallPolicy p = policy(RetryPolicy.noRetry()).build();
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      CallExecution call = p.start("t", M).deferFailureLog();
+      call.beforeAttempt();
+      Decision d = call.afterAttempt(FailureKind.UNAVAILABLE, "HTTP 503", false, null);
+      assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
+          .as("nothing before the transport logs")
+          .doesNotContain("WARN");
+      IllegalStateException error = new IllegalStateException(d.report().message());
+      call.logFailure("http_error", error, java.util.Map.of("path", "/x?k=<redacted>"));
+      call.logFailure("http_error", error, java.util.Map.of());
+    } finally {
+      System.setErr(original);
+    }
+    String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(out.lines().filter(l -> l.contains("WARN")).count()).isEqualTo(1);
+    assertThat(out)
+        .contains("error_type=http_error")
+        .contains("path=/x?k=<redacted>")
+        .contains("stop_reason=ATTEMPTS_EXHAUSTED")
+        .contains("java.lang.IllegalStateException")
+        .contains("\tat ");
+  }
+
+  @Test
+  void aFailureLogIsRefusedWhileTheCallRunsAndSkippedForACancelledCall() {
+    CallPolicy p = policy(RetryPolicy.noRetry()).build();
+    CallExecution call = p.start("t", M).deferFailureLog();
+    call.beforeAttempt();
+    assertThatThrownBy(() -> call.logFailure("timeout", null, java.util.Map.of()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("still running");
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      call.abandon(StopReason.CANCELLED);
+      call.logFailure("unexpected_error", null, java.util.Map.of());
+    } finally {
+      System.setErr(original);
+    }
+    assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("WARN");
   }
 }
