@@ -3,6 +3,7 @@ package dev.lifeline.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.core.RetryPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -50,10 +51,13 @@ class AttemptBoundsTest {
 
   private HttpClientConfig.Builder config(String baseUrl) {
     return HttpClientConfig.builder(baseUrl)
-        .name("bounded")
-        .meterRegistry(new SimpleMeterRegistry())
-        .circuitBreakers(CircuitBreakers.disabled())
-        .retryPolicy(RetryPolicy.noRetry())
+        .callPolicy(
+            CallPolicy.builder()
+                .service("bounded")
+                .meterRegistry(new SimpleMeterRegistry())
+                .circuitBreakers(CircuitBreakers.disabled())
+                .retryPolicy(RetryPolicy.noRetry())
+                .build())
         .callTimeout(DEADLINE);
   }
 
@@ -132,7 +136,8 @@ class AttemptBoundsTest {
   void theConnectTimeoutIsCappedByTheTimeLeft() throws Exception {
     // A listener whose accept queue is full: the kernel drops further SYNs, so a connect hangs.
     ServerSocket full = closeLater(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
-    InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), full.getLocalPort());
+    InetSocketAddress address =
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), full.getLocalPort());
     while (true) {
       Socket filler = closeLater(new Socket());
       try {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.core.FailureKind;
 import dev.lifeline.core.RetryPolicy;
@@ -15,7 +16,6 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
@@ -79,12 +79,23 @@ class ClassificationTest {
         .build();
   }
 
-  private HttpClientConfig.Builder config(String baseUrl) {
-    return HttpClientConfig.builder(baseUrl)
-        .name("storage")
+  private CallPolicy policy(RetryPolicy retry) {
+    return CallPolicy.builder()
+        .service("storage")
         .meterRegistry(meters)
         .ticker(clock)
         .circuitBreakers(breakers())
+        .retryPolicy(retry)
+        .build();
+  }
+
+  private HttpClientConfig.Builder config(String baseUrl) {
+    return config(baseUrl, RetryPolicy.defaults());
+  }
+
+  private HttpClientConfig.Builder config(String baseUrl, RetryPolicy retry) {
+    return HttpClientConfig.builder(baseUrl)
+        .callPolicy(policy(retry))
         .sleeper(
             d -> {
               sleeps.add(d);
@@ -96,6 +107,7 @@ class ClassificationTest {
     String base = client.config().baseUrl().toString();
     return client
         .config()
+        .callPolicy()
         .circuitBreakers()
         .breaker("127.0.0.1:" + base.substring(base.lastIndexOf(':') + 1), method);
   }
@@ -110,8 +122,7 @@ class ClassificationTest {
                 raw -> {
                   SSLSocket s =
                       (SSLSocket)
-                          tls.getSocketFactory()
-                              .createSocket(raw, null, raw.getPort(), false);
+                          tls.getSocketFactory().createSocket(raw, null, raw.getPort(), false);
                   s.setUseClientMode(false);
                   s.startHandshake();
                   InputStream in = s.getInputStream();
@@ -137,13 +148,13 @@ class ClassificationTest {
                 }));
     LifelineHttpClient client =
         closeLater(
-            config(server.baseUrl("https"))
-                .trustStore(TestCertificates.trustStoreOf(serverKeys))
-                .retryPolicy(
+            config(
+                    server.baseUrl("https"),
                     RetryPolicy.builder()
                         .maxAttempts(3)
                         .retryOn(FailureKind.UNAVAILABLE, FailureKind.SERVER_ERROR)
                         .build())
+                .trustStore(TestCertificates.trustStoreOf(serverKeys))
                 .buildClient());
     LifelineHttpException e =
         catchThrowableOfType(
@@ -193,7 +204,8 @@ class ClassificationTest {
 
   /** A date 60 s from now on the wall clock, whole seconds, in {@code pattern} (GMT). */
   private static String inAMinute(String pattern) {
-    ZonedDateTime at = ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(60).truncatedTo(ChronoUnit.SECONDS);
+    ZonedDateTime at =
+        ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(60).truncatedTo(ChronoUnit.SECONDS);
     return DateTimeFormatter.ofPattern(pattern, Locale.ENGLISH).format(at);
   }
 
@@ -219,7 +231,8 @@ class ClassificationTest {
     String date = inAMinute("EEE MMM d HH:mm:ss yyyy");
     // asctime pads a one-digit day with a space: "Nov  6".
     String padded = date.replaceFirst("^(\\w{3} \\w{3}) (\\d) ", "$1  $2 ");
-    assertThat(retryAfterHonoured(padded)).isBetween(Duration.ofSeconds(50), Duration.ofSeconds(60));
+    assertThat(retryAfterHonoured(padded))
+        .isBetween(Duration.ofSeconds(50), Duration.ofSeconds(60));
   }
 
   @Test
@@ -229,7 +242,8 @@ class ClassificationTest {
     LifelineHttpClient client = closeLater(config(server.baseUrl()).buildClient());
     client.execute(HttpRequest.get("/warm-up"));
     HttpResponse r =
-        client.execute(HttpRequest.builder("POST", "/orders").body("{}", "application/json").build());
+        client.execute(
+            HttpRequest.builder("POST", "/orders").body("{}", "application/json").build());
     assertThat(r.status()).isEqualTo(201);
     assertThat(server.requests).hasValue(3);
   }
@@ -260,18 +274,23 @@ class ClassificationTest {
     LifelineHttpClient client =
         closeLater(
             HttpClientConfig.builder(server.baseUrl())
-                .name("storage")
-                .meterRegistry(meters)
-                .circuitBreakers(breakers())
+                .callPolicy(
+                    CallPolicy.builder()
+                        .service("storage")
+                        .meterRegistry(meters)
+                        .circuitBreakers(breakers())
+                        .retryPolicy(RetryPolicy.noRetry())
+                        .build())
                 .maxConnections(1)
                 .maxConnectionsPerHost(1)
-                .retryPolicy(RetryPolicy.noRetry())
                 .buildClient());
     ExecutorService holder = Executors.newSingleThreadExecutor();
     closeLater(holder::shutdownNow);
     Future<HttpResponse> holding =
         holder.submit(
-            () -> client.execute(HttpRequest.builder("GET", "/hold").timeout(Duration.ofSeconds(20)).build()));
+            () ->
+                client.execute(
+                    HttpRequest.builder("GET", "/hold").timeout(Duration.ofSeconds(20)).build()));
     await().atMost(Duration.ofSeconds(10)).until(() -> client.poolStats().leased() == 1);
     LifelineHttpException e =
         catchThrowableOfType(
@@ -319,9 +338,10 @@ class ClassificationTest {
                         .header("Content-Length", "5")
                         .body("{}", "application/json")
                         .build()));
-    assertThat(t).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("content-length");
+    assertThat(t)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("content-length");
     assertThat(server.requests).hasValue(0);
     assertThat(breaker(client, "POST").getMetrics().getNumberOfFailedCalls()).isZero();
   }
-
 }

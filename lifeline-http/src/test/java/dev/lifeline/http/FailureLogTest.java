@@ -3,6 +3,7 @@ package dev.lifeline.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.core.RetryPolicy;
 import dev.lifeline.http.TestHttpServer.Reply;
@@ -30,11 +31,14 @@ class FailureLogTest {
   private LifelineHttpClient client() {
     client =
         HttpClientConfig.builder(server.baseUrl())
-            .name("storage")
-            .header("Authorization", "Bearer s3cr3t-value")
-            .meterRegistry(new SimpleMeterRegistry())
-            .circuitBreakers(CircuitBreakers.disabled())
-            .retryPolicy(RetryPolicy.noRetry())
+            .callPolicy(
+                CallPolicy.builder()
+                    .service("storage")
+                    .header("authorization", "Bearer s3cr3t-value")
+                    .meterRegistry(new SimpleMeterRegistry())
+                    .circuitBreakers(CircuitBreakers.disabled())
+                    .retryPolicy(RetryPolicy.noRetry())
+                    .build())
             .buildClient();
     return client;
   }

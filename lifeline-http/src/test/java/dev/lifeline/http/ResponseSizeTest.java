@@ -3,6 +3,7 @@ package dev.lifeline.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.core.RetryPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -47,10 +48,7 @@ class ResponseSizeTest {
             .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(out)
-        .contains("max_heap=")
-        .contains("huge=response_too_large")
-        .contains("next=ok");
+    assertThat(out).contains("max_heap=").contains("huge=response_too_large").contains("next=ok");
   }
 
   @Test
@@ -64,7 +62,8 @@ class ResponseSizeTest {
                   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                       .getBytes(StandardCharsets.US_ASCII));
               byte[] chunk = new byte[64 * 1024];
-              byte[] size = (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+              byte[] size =
+                  (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
               // "Endless" up to 48 MiB, so that a client without a limit returns instead of
               // exhausting the test JVM's heap.
               for (int i = 0; i < 48 * 16; i++) {
@@ -78,10 +77,14 @@ class ResponseSizeTest {
             });
     client =
         HttpClientConfig.builder(server.baseUrl("http"))
-            .name("endless")
-            .meterRegistry(new SimpleMeterRegistry())
-            .circuitBreakers(CircuitBreakers.disabled())
-            .retryPolicy(RetryPolicy.noRetry())
+            .callPolicy(
+                CallPolicy.builder()
+                    .service("endless")
+                    .meterRegistry(new SimpleMeterRegistry())
+                    .circuitBreakers(CircuitBreakers.disabled())
+                    .retryPolicy(RetryPolicy.noRetry())
+                    .build())
+            .maxResponseBytes(1 << 20)
             .callTimeout(Duration.ofSeconds(20))
             .buildClient();
     LifelineHttpException e =

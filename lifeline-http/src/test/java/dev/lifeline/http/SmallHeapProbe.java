@@ -1,5 +1,6 @@
 package dev.lifeline.http;
 
+import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.core.RetryPolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -43,10 +44,13 @@ public final class SmallHeapProbe {
               .build();
       try (LifelineHttpClient client =
           HttpClientConfig.builder(liar.baseUrl("http"))
-              .name("liar")
-              .meterRegistry(new SimpleMeterRegistry())
-              .circuitBreakers(breakers)
-              .retryPolicy(RetryPolicy.noRetry())
+              .callPolicy(
+                  CallPolicy.builder()
+                      .service("liar")
+                      .meterRegistry(new SimpleMeterRegistry())
+                      .circuitBreakers(breakers)
+                      .retryPolicy(RetryPolicy.noRetry())
+                      .build())
               .callTimeout(Duration.ofSeconds(5))
               .buildClient()) {
         CircuitBreaker breaker = breakers.breaker("127.0.0.1:" + liar.port(), "GET");
