@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.core.RetryPolicy;
+import dev.lifeline.http.Environment;
 import dev.lifeline.http.ErrorType;
 import dev.lifeline.http.HealthCheckFailedException;
 import dev.lifeline.http.HttpClientConfig;
@@ -49,20 +51,23 @@ class StorageClientTest {
 
   private HttpClientConfig.Builder config(String baseUrl, String environment) {
     return HttpClientConfig.builder(baseUrl)
-        .name("storage")
-        .environment(environment)
-        .meterRegistry(meters)
-        .ticker(clock)
-        .sleeper(clock::forward)
-        .retryPolicy(RetryPolicy.builder().maxAttempts(2).build())
-        .circuitBreakers(
-            CircuitBreakers.builder()
-                .slidingWindowSize(4)
-                .minimumNumberOfCalls(4)
-                .waitDurationInOpenState(Duration.ofSeconds(30))
-                .clock(clock.clock())
+        .callPolicy(
+            CallPolicy.builder()
+                .service("storage")
                 .meterRegistry(meters)
-                .build());
+                .ticker(clock)
+                .retryPolicy(RetryPolicy.builder().maxAttempts(2).build())
+                .circuitBreakers(
+                    CircuitBreakers.builder()
+                        .slidingWindowSize(4)
+                        .minimumNumberOfCalls(4)
+                        .waitDurationInOpenState(Duration.ofSeconds(30))
+                        .clock(clock.clock())
+                        .meterRegistry(meters)
+                        .build())
+                .build())
+        .environment(Environment.of(environment))
+        .sleeper(clock::forward);
   }
 
   private StorageClient client(String environment) {
@@ -156,7 +161,7 @@ class StorageClientTest {
     client("production");
     assertThatThrownBy(client::healthCheck)
         .isInstanceOf(HealthCheckFailedException.class)
-        .hasMessageContaining("in production");
+        .hasMessageContaining("'storage'");
     server.outage(false);
     assertThat(client.healthCheck()).isTrue();
   }
