@@ -453,4 +453,32 @@ class LifelineHttpClientTest {
     }
     assertThat(meters.find("lifeline.http.pool.max").gauges()).isEmpty();
   }
+
+  @Test
+  void aRoutesOwnPolicyFromTheCallPolicyGovernsItsRequests() {
+    server.replies(Reply.of(503), Reply.of(503), Reply.of(200, "stored"));
+    client(
+        config(
+            server.baseUrl(),
+            policy(RetryPolicy.noRetry())
+                .retryPolicy("PUT /w/{id}", RetryPolicy.builder().maxAttempts(3).build())
+                .build()));
+    HttpResponse r =
+        client.execute(
+            HttpRequest.builder("PUT", "/w/7")
+                .route("PUT /w/{id}")
+                .body("{}", "application/json")
+                .build());
+    assertThat(r.bodyText()).isEqualTo("stored");
+    assertThat(server.requests).hasValue(3);
+    server.replies(Reply.of(503));
+    LifelineHttpException e =
+        catchThrowableOfType(
+            LifelineHttpException.class,
+            () ->
+                client.execute(
+                    HttpRequest.builder("PUT", "/w/7").body("{}", "application/json").build()));
+    assertThat(e.report().attempts()).as("no route: the client-wide policy").hasSize(1);
+    assertThat(e.report().method()).isEqualTo("PUT");
+  }
 }

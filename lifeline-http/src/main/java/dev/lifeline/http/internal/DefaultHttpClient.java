@@ -239,7 +239,7 @@ public final class DefaultHttpClient implements LifelineHttpClient {
         request,
         (response, x) -> {
           HttpEntity entity = response.getEntity();
-          byte[] body = entity == null ? NO_BODY : body(entity, max, x).readAllBytes();
+          byte[] body = entity == null ? NO_BODY : readBody(entity, max, x);
           return new HttpResponse(response.getCode(), response.getHeaders(), body);
         });
   }
@@ -279,6 +279,25 @@ public final class DefaultHttpClient implements LifelineHttpClient {
       throw ResponseTooLargeException.announced(announced, max);
     }
     return new BodyStream(entity.getContent(), max, x);
+  }
+
+  /**
+   * Reads a whole body of at most {@code max} bytes. A body of announced length is read into an
+   * array of exactly that size; then the end of the stream is read too, which hands the connection
+   * back to the pool.
+   */
+  private static byte[] readBody(HttpEntity entity, long max, Exchange x) throws IOException {
+    BodyStream in = body(entity, max, x);
+    long announced = entity.getContentLength();
+    if (announced < 0) {
+      return in.readAllBytes();
+    }
+    byte[] body = in.readNBytes((int) announced);
+    if (in.read() >= 0) {
+      // More than announced: HttpClient stops at the length, so this cannot happen; be safe.
+      throw new IOException("body longer than its Content-Length " + announced);
+    }
+    return body;
   }
 
   /** Reads an accepted answer into the call's result; runs inside the exchange's deadline. */
@@ -405,10 +424,11 @@ public final class DefaultHttpClient implements LifelineHttpClient {
       count(request.method(), -1, "failure", c.errorType());
       String status =
           x.expired() ? "deadline exceeded (" + describe(e, request) + ")" : describe(e, request);
-      return failed(c, -1, e, status, x);
+      return failed(c, e, status, x);
     } catch (Error e) {
       // Whatever went wrong, the breaker's permission (a half-open trial) must come back.
       call.abandon(StopReason.NON_RETRYABLE);
+      call.logFailure(ErrorType.UNEXPECTED_ERROR.value(), e, fields(request, -1));
       throw e;
     }
   }
@@ -424,13 +444,13 @@ public final class DefaultHttpClient implements LifelineHttpClient {
   }
 
   private static <T> Attempted<T> failed(
-      HttpClassifier.Classified c, int status, Throwable cause, String text, Exchange x) {
+      HttpClassifier.Classified c, Throwable cause, String text, Exchange x) {
     AttemptOutcome outcome = c.outcome(text);
-    if (x != null && x.isBodyStarted() && x.phase() == HttpClassifier.Phase.MAY_HAVE_BEEN_SENT) {
+    if (x.isBodyStarted()) {
       // A body handler already saw data: calling it again would hand it the body twice.
       outcome = outcome.streamStarted();
     }
-    return new Attempted<>(null, new Failure(c.kind(), c.errorType(), status, cause, outcome));
+    return new Attempted<>(null, new Failure(c.kind(), c.errorType(), -1, cause, outcome));
   }
 
   /** Sends {@code x}'s request, cancelling it after {@code bound}, and reads the answer. */
