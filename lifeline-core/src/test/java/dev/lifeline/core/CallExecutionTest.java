@@ -354,23 +354,22 @@ class CallExecutionTest {
   @Test
   void aDeferredFailureLogIsOneWarnCarryingTheTransportsErrorTypeFieldsAndException() {
     CallPolicy p = policy(RetryPolicy.noRetry()).build();
-    java.io.PrintStream original = System.err;
-    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
-    try {
-      CallExecution call = p.start("t", M).deferFailureLog();
-      call.beforeAttempt();
-      Decision d = call.afterAttempt(FailureKind.UNAVAILABLE, "HTTP 503", false, null);
-      assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
-          .as("nothing before the transport logs")
-          .doesNotContain("WARN");
-      IllegalStateException error = new IllegalStateException(d.report().message());
-      call.logFailure("http_error", error, java.util.Map.of("path", "/x?k=<redacted>"));
-      call.logFailure("http_error", error, java.util.Map.of());
-    } finally {
-      System.setErr(original);
-    }
-    String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+    CallExecution call = p.start("t", M).deferFailureLog();
+    Decision[] d = new Decision[1];
+    String engineOnly =
+        stderrOf(
+            () -> {
+              call.beforeAttempt();
+              d[0] = call.afterAttempt(FailureKind.UNAVAILABLE, "HTTP 503", false, null);
+            });
+    assertThat(engineOnly).as("nothing before the transport logs").doesNotContain("WARN");
+    IllegalStateException error = new IllegalStateException(d[0].report().message());
+    String out =
+        stderrOf(
+            () -> {
+              call.logFailure("http_error", error, java.util.Map.of("path", "/x?k=<redacted>"));
+              call.logFailure("http_error", error, java.util.Map.of());
+            });
     assertThat(out.lines().filter(l -> l.contains("WARN")).count()).isEqualTo(1);
     assertThat(out)
         .contains("error_type=http_error")
@@ -388,15 +387,25 @@ class CallExecutionTest {
     assertThatThrownBy(() -> call.logFailure("timeout", null, java.util.Map.of()))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("still running");
+    String out =
+        stderrOf(
+            () -> {
+              call.abandon(StopReason.CANCELLED);
+              call.logFailure("unexpected_error", null, java.util.Map.of());
+            });
+    assertThat(out).doesNotContain("WARN");
+  }
+
+  /** What slf4j-simple (the test binding) writes to System.err while {@code r} runs. */
+  private static String stderrOf(Runnable r) {
     java.io.PrintStream original = System.err;
     java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
     System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
     try {
-      call.abandon(StopReason.CANCELLED);
-      call.logFailure("unexpected_error", null, java.util.Map.of());
+      r.run();
     } finally {
       System.setErr(original);
     }
-    assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("WARN");
+    return captured.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 }

@@ -410,14 +410,8 @@ public final class DefaultHttpClient implements LifelineHttpClient {
     } catch (IOException | RuntimeException e) {
       if (e instanceof RuntimeException && !x.expired()) {
         // A bug or misuse inside HttpClient: not the server's fault, so the breaker is not told.
-        CallReport report = call.abandon(StopReason.NON_RETRYABLE);
         count(request.method(), -1, "failure", ErrorType.UNEXPECTED_ERROR);
-        throw fail(
-            call,
-            request,
-            report,
-            ErrorType.UNEXPECTED_ERROR,
-            new Failure(null, ErrorType.UNEXPECTED_ERROR, -1, e, null));
+        throw abandon(call, request, StopReason.NON_RETRYABLE, e);
       }
       time(request.method(), -1, start);
       HttpClassifier.Classified c = HttpClassifier.exception(e, x.phase(), x.expired());
@@ -570,14 +564,23 @@ public final class DefaultHttpClient implements LifelineHttpClient {
       config.sleeper().sleep(delay);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      CallReport report = call.abandon(StopReason.CANCELLED);
-      throw fail(
-          call,
-          request,
-          report,
-          ErrorType.UNEXPECTED_ERROR,
-          new Failure(null, ErrorType.UNEXPECTED_ERROR, -1, e, null));
+      throw abandon(call, request, StopReason.CANCELLED, e);
     }
+  }
+
+  /**
+   * Ends the call without a further attempt for something that is not the server's doing; the
+   * breaker's permission, if held, is released.
+   */
+  private LifelineHttpException abandon(
+      CallExecution call, HttpRequest request, StopReason reason, Throwable cause) {
+    CallReport report = call.abandon(reason);
+    return fail(
+        call,
+        request,
+        report,
+        ErrorType.UNEXPECTED_ERROR,
+        new Failure(null, ErrorType.UNEXPECTED_ERROR, -1, cause, null));
   }
 
   /** Builds the exception of a failed call and has the engine log its one WARN with it. */
