@@ -1,6 +1,7 @@
 package dev.lifeline.http;
 
 import dev.lifeline.http.internal.Redact;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -117,6 +118,11 @@ public final class HttpRequest {
   /** A copy of the body; empty if none. */
   public byte[] body() {
     return body == null ? new byte[0] : body.clone();
+  }
+
+  /** The body as a stream over this request's own bytes, without copying them; empty if none. */
+  public ByteArrayInputStream bodyStream() {
+    return new ByteArrayInputStream(body == null ? new byte[0] : body);
   }
 
   /** Whether the request has a body. */

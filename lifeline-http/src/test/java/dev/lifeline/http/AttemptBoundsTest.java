@@ -166,7 +166,7 @@ class AttemptBoundsTest {
                 }));
     LifelineHttpClient client = closeLater(config(deaf.baseUrl("http")).buildClient());
     // Far more than the socket buffers hold, so the write blocks.
-    byte[] body = new byte[32 << 20];
+    byte[] body = new byte[8 << 20];
     assertThat(timeOut(client, HttpRequest.put("/upload", body, "application/octet-stream")))
         .isLessThan(DEADLINE.plus(SLACK));
   }

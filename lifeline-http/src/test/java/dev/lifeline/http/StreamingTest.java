@@ -192,4 +192,16 @@ class StreamingTest {
     assertThat(r.headers()).containsEntry("x-part", java.util.List.of("a", "b"));
     assertThat(r.body()).hasSize(3);
   }
+
+  @Test
+  void aBufferedBodyCutShortIsRetriedForAnIdempotentRequest() {
+    raw = blobServer(4096, true);
+    client(raw.baseUrl("http"), RetryPolicy.builder().maxAttempts(3).build());
+    LifelineHttpException e =
+        catchThrowableOfType(
+            LifelineHttpException.class, () -> client.execute(HttpRequest.get("/blob")));
+    assertThat(e.report().stopReason()).isEqualTo(StopReason.ATTEMPTS_EXHAUSTED);
+    assertThat(e.report().attempts()).hasSize(3);
+    assertThat(raw.connections).hasValue(3);
+  }
 }

@@ -14,17 +14,19 @@ import java.io.InputStream;
 final class BodyStream extends FilterInputStream {
 
   private final long max;
-  private final Exchange exchange;
+  private final Exchange handedOut;
   private long count;
   private IOException failure;
 
   /**
    * @param max the limit in bytes, or -1 for none
+   * @param handedOut the exchange whose {@link dev.lifeline.http.BodyHandler} reads this stream, to
+   *     be told once data reached it; {@code null} when the client reads the body itself
    */
-  BodyStream(InputStream in, long max, Exchange exchange) {
+  BodyStream(InputStream in, long max, Exchange handedOut) {
     super(in);
     this.max = max;
-    this.exchange = exchange;
+    this.handedOut = handedOut;
   }
 
   /** Whether {@code e} is a failure this stream raised (rather than its reader). */
@@ -76,7 +78,9 @@ final class BodyStream extends FilterInputStream {
 
   private void counted(long n) throws ResponseTooLargeException {
     count += n;
-    exchange.bodyStarted();
+    if (handedOut != null) {
+      handedOut.bodyStarted();
+    }
     if (max >= 0 && count > max) {
       throw (ResponseTooLargeException) failed(ResponseTooLargeException.read(max));
     }

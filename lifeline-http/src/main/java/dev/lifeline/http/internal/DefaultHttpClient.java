@@ -23,6 +23,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -58,7 +59,7 @@ import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.io.SocketConfig;
-import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.io.entity.InputStreamEntity;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
@@ -239,7 +240,7 @@ public final class DefaultHttpClient implements LifelineHttpClient {
         request,
         (response, x) -> {
           HttpEntity entity = response.getEntity();
-          byte[] body = entity == null ? NO_BODY : readBody(entity, max, x);
+          byte[] body = entity == null ? NO_BODY : readBody(entity, max);
           return new HttpResponse(response.getCode(), response.getHeaders(), body);
         });
   }
@@ -271,14 +272,15 @@ public final class DefaultHttpClient implements LifelineHttpClient {
 
   /**
    * The body of {@code entity}, refusing at once one whose announced length is over {@code max}
-   * (-1: no limit).
+   * (-1: no limit); {@code handedOut} as for {@link BodyStream}.
    */
-  private static BodyStream body(HttpEntity entity, long max, Exchange x) throws IOException {
+  private static BodyStream body(HttpEntity entity, long max, Exchange handedOut)
+      throws IOException {
     long announced = entity.getContentLength();
     if (max >= 0 && announced > max) {
       throw ResponseTooLargeException.announced(announced, max);
     }
-    return new BodyStream(entity.getContent(), max, x);
+    return new BodyStream(entity.getContent(), max, handedOut);
   }
 
   /**
@@ -286,8 +288,8 @@ public final class DefaultHttpClient implements LifelineHttpClient {
    * array of exactly that size; then the end of the stream is read too, which hands the connection
    * back to the pool.
    */
-  private static byte[] readBody(HttpEntity entity, long max, Exchange x) throws IOException {
-    BodyStream in = body(entity, max, x);
+  private static byte[] readBody(HttpEntity entity, long max) throws IOException {
+    BodyStream in = body(entity, max, null);
     long announced = entity.getContentLength();
     if (announced < 0) {
       return in.readAllBytes();
@@ -390,15 +392,16 @@ public final class DefaultHttpClient implements LifelineHttpClient {
               left,
               response -> {
                 int status = response.getCode();
-                time(request.method(), status, start);
                 if (status < 400 || request.acceptedStatuses().contains(status)) {
                   T result = reader.read(response, x);
+                  time(request.method(), status, start);
                   call.succeeded();
                   count(request.method(), status, "success", null);
                   return new Attempted<T>(result, null);
                 }
                 Duration pushback = pushback(call, status, response);
-                drain(response, x);
+                drain(response);
+                time(request.method(), status, start);
                 return statusFailure(request, status, x.reusedConnection(), pushback);
               });
       return a;
@@ -479,20 +482,23 @@ public final class DefaultHttpClient implements LifelineHttpClient {
     }
   }
 
-  /** Reads a little of an error answer's body so its connection can be reused. */
-  private static void drain(ClassicHttpResponse response, Exchange x) throws IOException {
+  /**
+   * Reads a short error body to its end, which hands its connection back to the pool; a longer one
+   * is left unread and its connection discarded after the exchange.
+   */
+  private static void drain(ClassicHttpResponse response) throws IOException {
     HttpEntity entity = response.getEntity();
     if (entity == null || entity.getContentLength() > ERROR_BODY_DRAIN_BYTES) {
       return;
     }
-    try (InputStream in = new BodyStream(entity.getContent(), ERROR_BODY_DRAIN_BYTES, x)) {
-      in.skip(ERROR_BODY_DRAIN_BYTES + 1L);
-      byte[] rest = new byte[512];
-      while (in.read(rest) >= 0) {
-        // BodyStream fails past the limit; the connection is then discarded.
+    InputStream in = new BodyStream(entity.getContent(), ERROR_BODY_DRAIN_BYTES, null);
+    byte[] scratch = new byte[4096];
+    try {
+      while (in.read(scratch) >= 0) {
+        // Discarded: the status is the answer.
       }
-    } catch (ResponseTooLargeException tooLong) {
-      // Not worth reading: the connection is discarded instead.
+    } catch (ResponseTooLargeException notShort) {
+      // Not worth reading further.
     }
   }
 
@@ -517,7 +523,10 @@ public final class DefaultHttpClient implements LifelineHttpClient {
     policy.headers().forEach(req::addHeader);
     request.headers().forEach(req::setHeader);
     if (request.hasBody()) {
-      req.setEntity(new ByteArrayEntity(request.body(), ContentType.parse(request.contentType())));
+      // Streamed from the request's own bytes: a large upload is not copied for every attempt.
+      ByteArrayInputStream body = request.bodyStream();
+      req.setEntity(
+          new InputStreamEntity(body, body.available(), ContentType.parse(request.contentType())));
     }
     return req;
   }
@@ -609,9 +618,13 @@ public final class DefaultHttpClient implements LifelineHttpClient {
 
   /** An exception as attempt text, without secret header values or query values. */
   private String describe(Throwable e, HttpRequest request) {
+    return describe(e, request.path(), request.headers());
+  }
+
+  private String describe(Throwable e, String path, Map<String, String> requestHeaders) {
     String msg = e.getMessage();
     String text = e.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
-    return Redact.scrub(policy.redact(text), request.path());
+    return Redact.scrub(Redaction.scrub(policy.redact(text), requestHeaders), path);
   }
 
   private void count(String method, int status, String outcome, ErrorType type) {
@@ -656,7 +669,7 @@ public final class DefaultHttpClient implements LifelineHttpClient {
               x,
               bound,
               r -> {
-                drain(r, x);
+                drain(r);
                 return r.getCode();
               });
       healthy = status >= 200 && status < 300;
@@ -664,10 +677,7 @@ public final class DefaultHttpClient implements LifelineHttpClient {
     } catch (IOException | RuntimeException e) {
       healthy = false;
       detail =
-          (x.expired() ? "deadline exceeded: " : "")
-              + Redact.scrub(
-                  policy.redact(e.getClass().getSimpleName() + ": " + e.getMessage()),
-                  config.healthPath());
+          (x.expired() ? "deadline exceeded: " : "") + describe(e, config.healthPath(), Map.of());
       cause = e;
     }
     lastHealth.set(healthy ? 1 : 0);
