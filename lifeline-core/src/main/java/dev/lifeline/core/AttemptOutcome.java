@@ -18,6 +18,7 @@ public final class AttemptOutcome {
   private final Duration pushback;
   private final boolean streamStarted;
   private final boolean redirected;
+  private final boolean local;
 
   private AttemptOutcome(
       FailureKind kind,
@@ -25,13 +26,15 @@ public final class AttemptOutcome {
       boolean provablyNotSent,
       Duration pushback,
       boolean streamStarted,
-      boolean redirected) {
+      boolean redirected,
+      boolean local) {
     this.kind = kind;
     this.status = status;
     this.provablyNotSent = provablyNotSent;
     this.pushback = pushback;
     this.streamStarted = streamStarted;
     this.redirected = redirected;
+    this.local = local;
   }
 
   /**
@@ -45,6 +48,7 @@ public final class AttemptOutcome {
         false,
         null,
         false,
+        false,
         false);
   }
 
@@ -53,7 +57,7 @@ public final class AttemptOutcome {
    * stream refused), so even a non-idempotent call may be retried.
    */
   public AttemptOutcome notSent() {
-    return new AttemptOutcome(kind, status, true, pushback, streamStarted, redirected);
+    return new AttemptOutcome(kind, status, true, pushback, streamStarted, redirected, local);
   }
 
   /**
@@ -61,12 +65,13 @@ public final class AttemptOutcome {
    * retry".
    */
   public AttemptOutcome pushback(Duration pushback) {
-    return new AttemptOutcome(kind, status, provablyNotSent, pushback, streamStarted, redirected);
+    return new AttemptOutcome(
+        kind, status, provablyNotSent, pushback, streamStarted, redirected, local);
   }
 
   /** Marks that a streaming response had already delivered a message, so it cannot be retried. */
   public AttemptOutcome streamStarted() {
-    return new AttemptOutcome(kind, status, provablyNotSent, pushback, true, redirected);
+    return new AttemptOutcome(kind, status, provablyNotSent, pushback, true, redirected, local);
   }
 
   /**
@@ -75,12 +80,28 @@ public final class AttemptOutcome {
    * still counts as an attempt.
    */
   public AttemptOutcome redirect() {
-    return new AttemptOutcome(kind, status, provablyNotSent, pushback, streamStarted, true);
+    return new AttemptOutcome(kind, status, provablyNotSent, pushback, streamStarted, true, local);
   }
 
   /** Whether the next attempt has a known, better destination and needs no backoff. */
   public boolean isRedirected() {
     return redirected;
+  }
+
+  /**
+   * Marks a failure produced on this side before the request left, e.g. waiting for a pooled
+   * connection, a deadline that had already passed, a group without members, or a request the
+   * transport refused to send. It says nothing about the server, so the circuit breaker releases
+   * the permission without recording anything; and since nothing was sent, it implies {@link
+   * #notSent()}.
+   */
+  public AttemptOutcome local() {
+    return new AttemptOutcome(kind, status, true, pushback, streamStarted, redirected, true);
+  }
+
+  /** Whether the failure happened on this side before the request left ({@link #local()}). */
+  public boolean isLocal() {
+    return local;
   }
 
   /** The failure's classification. */

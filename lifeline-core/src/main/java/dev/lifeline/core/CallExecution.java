@@ -4,9 +4,11 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * One logical call in progress: the engine a transport drives attempt by attempt.
@@ -70,13 +72,20 @@ public final class CallExecution {
   private CircuitBreaker heldBreaker;
   private CallReport report;
   private boolean finished;
+  private boolean failureLogDeferred;
+  private boolean failureLogged;
 
   CallExecution(
-      CallPolicy policy, String target, String method, long timeoutNanos, boolean idempotent) {
+      CallPolicy policy,
+      String target,
+      String method,
+      long timeoutNanos,
+      RetryPolicy retryPolicy,
+      boolean idempotent) {
     this.policy = policy;
     this.target = target;
     this.method = method;
-    this.retryPolicy = policy.retryPolicy(method);
+    this.retryPolicy = retryPolicy;
     this.idempotent = retryPolicy.idempotent().orElse(idempotent);
     this.budget = policy.retryBudget(target);
     this.meters = policy.methodMeters(method);
@@ -216,7 +225,7 @@ public final class CallExecution {
     long duration = endAttempt();
     FailureKind kind = outcome.kind();
     if (heldBreaker != null) {
-      if (kind.isBreakerIgnored()) {
+      if (kind.isBreakerIgnored() || outcome.isLocal()) {
         heldBreaker.releasePermission();
       } else if (kind.isBreakerFailure()) {
         heldBreaker.onError(duration, TimeUnit.NANOSECONDS, new BreakerFailure(kind));
@@ -394,19 +403,72 @@ public final class CallExecution {
             policy.service(), target, method, attempts, Duration.ofNanos(elapsedNanos()), reason);
     policy.callEnded();
     meters.record(reason, attempts.size(), elapsedNanos());
-    if (reason != StopReason.CANCELLED) {
-      log.atWarn()
-          .addKeyValue("service", policy.service())
-          .addKeyValue("target", target)
-          .addKeyValue("method", method)
-          .addKeyValue("attempts", attempts.size())
-          .addKeyValue("elapsed_ms", report.elapsed().toMillis())
-          .addKeyValue("stop_reason", reason)
-          .addKeyValue("last_status", report.lastStatus())
-          .addKeyValue("headers", policy.redactedHeaders())
-          .log(report.message());
+    if (!failureLogDeferred) {
+      warnFailed(null, null, Map.of());
     }
     return report;
+  }
+
+  /**
+   * Makes the transport write this call's one failure WARN itself, through {@link #logFailure},
+   * once it has built the exception its caller receives, so that the event carries that exception
+   * and the transport's {@code error_type}. Call it before the call can finish (before the first
+   * attempt); without it the engine logs the WARN when the call stops.
+   *
+   * @return this call
+   */
+  public synchronized CallExecution deferFailureLog() {
+    failureLogDeferred = true;
+    return this;
+  }
+
+  /**
+   * Writes the one structured WARN of this failed call: the engine's fields (service, target,
+   * method, attempts, elapsed time, stop reason, last status, redacted headers), then {@code
+   * error_type} and {@code fields}, with {@code error} attached so that its stack trace is printed.
+   * Nothing is logged for a call that succeeded, was cancelled ({@link StopReason#CANCELLED}) or
+   * was already logged, so a transport may call it on every failure path.
+   *
+   * @param errorType the transport's {@code error_type}, e.g. {@code timeout}; {@code null} for
+   *     none
+   * @param error the exception the caller receives; {@code null} for none
+   * @param fields more key-values, e.g. an HTTP path; secrets must already be redacted
+   * @throws IllegalStateException if the call is still running
+   */
+  public synchronized void logFailure(String errorType, Throwable error, Map<String, ?> fields) {
+    if (!finished) {
+      throw new IllegalStateException("call still running: log its failure once it has stopped");
+    }
+    if (report != null) {
+      warnFailed(errorType, error, fields);
+    }
+  }
+
+  private void warnFailed(String errorType, Throwable error, Map<String, ?> fields) {
+    if (failureLogged || report.stopReason() == StopReason.CANCELLED) {
+      return;
+    }
+    failureLogged = true;
+    LoggingEventBuilder event =
+        log.atWarn()
+            .addKeyValue("service", policy.service())
+            .addKeyValue("target", target)
+            .addKeyValue("method", method)
+            .addKeyValue("attempts", attempts.size())
+            .addKeyValue("elapsed_ms", report.elapsed().toMillis())
+            .addKeyValue("stop_reason", report.stopReason())
+            .addKeyValue("last_status", report.lastStatus())
+            .addKeyValue("headers", policy.redactedHeaders());
+    if (errorType != null) {
+      event = event.addKeyValue("error_type", errorType);
+    }
+    for (Map.Entry<String, ?> f : fields.entrySet()) {
+      event = event.addKeyValue(f.getKey(), f.getValue());
+    }
+    if (error != null) {
+      event = event.setCause(error);
+    }
+    event.log(report.message());
   }
 
   private void logAttempt(Attempt a) {

@@ -122,8 +122,29 @@ public final class CallPolicy {
    */
   public CallExecution start(
       String target, String method, Duration timeout, boolean methodIdempotent) {
+    return start(target, method, timeout, retryPolicy(method), methodIdempotent);
+  }
+
+  /**
+   * Starts a logical call under {@code retryPolicy} instead of the one this policy has for {@code
+   * method}: for a transport that resolves the policy from more than the method name, e.g. HTTP,
+   * where a route's override falls back to the HTTP method's. {@code timeout} and {@code
+   * methodIdempotent} as in {@link #start(String, String, Duration, boolean)}.
+   */
+  public CallExecution start(
+      String target,
+      String method,
+      Duration timeout,
+      RetryPolicy retryPolicy,
+      boolean methodIdempotent) {
     long nanos = timeout == null ? -1 : saturatedNanos(timeout);
-    return new CallExecution(this, target, method, nanos, methodIdempotent);
+    return new CallExecution(
+        this,
+        target,
+        method,
+        nanos,
+        Objects.requireNonNull(retryPolicy, "retryPolicy"),
+        methodIdempotent);
   }
 
   private static long saturatedNanos(Duration d) {

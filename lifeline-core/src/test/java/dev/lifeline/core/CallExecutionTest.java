@@ -1,6 +1,7 @@
 package dev.lifeline.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -421,5 +422,112 @@ class CallExecutionTest {
     assertThat(meters.get("lifeline.retries").tag("reason", "unavailable").counter().count())
         .isZero();
     assertThat(meters.get("lifeline.retry.budget.rejections").counter().count()).isZero();
+  }
+
+  @Test
+  void aLocalFailureIsNeverRecordedByTheBreakerAndGivesAHalfOpenPermitBack() {
+    CircuitBreakers breakers =
+        CircuitBreakers.builder()
+            .permittedCallsInHalfOpenState(1)
+            .clock(time.clock())
+            .meterRegistry(meters)
+            .build();
+    CallPolicy p = policy(RetryPolicy.noRetry()).circuitBreakers(breakers).build();
+    CircuitBreaker cb = breakers.breaker("t", M);
+    cb.transitionToOpenState();
+    cb.transitionToHalfOpenState();
+    CallExecution call = p.start("t", M);
+    assertThat(call.beforeAttempt()).isTrue();
+    Decision d =
+        call.afterAttempt(
+            AttemptOutcome.failure(FailureKind.TIMEOUT, "pool wait timed out").local());
+    assertThat(d.retry()).isFalse();
+    assertThat(cb.getMetrics().getNumberOfBufferedCalls()).isZero();
+    assertThat(cb.getState()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+    assertThat(p.start("t", M).beforeAttempt()).as("the one trial permit is back").isTrue();
+  }
+
+  @Test
+  void aLocalFailureProvablyWasNotSentSoEvenANonIdempotentCallIsRetried() {
+    RetryPolicy p =
+        RetryPolicy.builder()
+            .idempotent(false)
+            .retryOn(FailureKind.TIMEOUT)
+            .backoff(Backoff.fixed(Duration.ZERO))
+            .build();
+    CallExecution call = policy(p).build().start("t", M);
+    call.beforeAttempt();
+    AttemptOutcome local = AttemptOutcome.failure(FailureKind.TIMEOUT, "pool wait").local();
+    assertThat(local.isLocal()).isTrue();
+    assertThat(local.isProvablyNotSent()).isTrue();
+    assertThat(call.afterAttempt(local).retry()).isTrue();
+  }
+
+  @Test
+  void anExplicitRetryPolicyReplacesTheMethodsOwn() {
+    CallPolicy p = policy(RetryPolicy.defaults()).build();
+    CallExecution call = p.start("t", M, Duration.ofSeconds(1), RetryPolicy.noRetry(), true);
+    assertThat(call.retryPolicy()).isEqualTo(RetryPolicy.noRetry());
+    call.beforeAttempt();
+    assertThat(call.afterAttempt(FailureKind.UNAVAILABLE, "UNAVAILABLE", true, null).stopReason())
+        .isEqualTo(StopReason.ATTEMPTS_EXHAUSTED);
+  }
+
+  @Test
+  void aDeferredFailureLogIsOneWarnCarryingTheTransportsErrorTypeFieldsAndException() {
+    CallPolicy p = policy(RetryPolicy.noRetry()).build();
+    CallExecution call = p.start("t", M).deferFailureLog();
+    Decision[] d = new Decision[1];
+    String engineOnly =
+        stderrOf(
+            () -> {
+              call.beforeAttempt();
+              d[0] = call.afterAttempt(FailureKind.UNAVAILABLE, "HTTP 503", false, null);
+            });
+    assertThat(engineOnly).as("nothing before the transport logs").doesNotContain("WARN");
+    IllegalStateException error = new IllegalStateException(d[0].report().message());
+    String out =
+        stderrOf(
+            () -> {
+              call.logFailure("http_error", error, java.util.Map.of("path", "/x?k=<redacted>"));
+              call.logFailure("http_error", error, java.util.Map.of());
+            });
+    assertThat(out.lines().filter(l -> l.contains("WARN")).count()).isEqualTo(1);
+    assertThat(out)
+        .contains("error_type=http_error")
+        .contains("path=/x?k=<redacted>")
+        .contains("stop_reason=ATTEMPTS_EXHAUSTED")
+        .contains("java.lang.IllegalStateException")
+        .contains("\tat ");
+  }
+
+  @Test
+  void aFailureLogIsRefusedWhileTheCallRunsAndSkippedForACancelledCall() {
+    CallPolicy p = policy(RetryPolicy.noRetry()).build();
+    CallExecution call = p.start("t", M).deferFailureLog();
+    call.beforeAttempt();
+    assertThatThrownBy(() -> call.logFailure("timeout", null, java.util.Map.of()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("still running");
+    String out =
+        stderrOf(
+            () -> {
+              call.abandon(StopReason.CANCELLED);
+              call.logFailure("unexpected_error", null, java.util.Map.of());
+            });
+    assertThat(out).doesNotContain("WARN");
+  }
+
+  /** What slf4j-simple (the test binding) writes to System.err while {@code r} runs. */
+  private static String stderrOf(Runnable r) {
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      r.run();
+    } finally {
+      System.setErr(original);
+    }
+    return captured.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 }

@@ -9,16 +9,21 @@ import java.util.Locale;
 public enum ErrorType {
   /**
    * The exchange failed on the server's side: a 5xx or 429 answer, or the connection failed
-   * (refused, reset, unknown host, TLS handshake).
+   * (refused, reset, unknown host, TLS).
    */
   HTTP_ERROR,
-  /** The server answered 4xx (other than 408 and 429): the request itself is wrong. */
+  /**
+   * The request itself is wrong: the server answered 4xx (other than 408 and 429), or the request
+   * was refused on this side before it was sent.
+   */
   CLIENT_ERROR,
-  /** Connect, response, pool or overall timeout, or a 408/504 answer. */
+  /** A deadline, connect, TLS handshake, read or pool-wait timeout, or a 408/504 answer. */
   TIMEOUT,
+  /** The body was larger than the maximum response size; nothing was truncated. */
+  RESPONSE_TOO_LARGE,
   /** The circuit breaker was open: nothing was sent. */
   CIRCUIT_BREAKER_OPEN,
-  /** Anything else, e.g. an I/O failure that fits no other type. */
+  /** Anything else, e.g. an interrupted wait or a failure that fits no other type. */
   UNEXPECTED_ERROR,
   /** The health check found the server unhealthy or unreachable. */
   HEALTH_CHECK_FAILED;

@@ -1,9 +1,10 @@
 package dev.lifeline.http;
 
 /**
- * Raised by {@link LifelineHttpClient#healthCheck()} in the {@code production} environment when the
- * server is unhealthy or unreachable, so that a service does not start blind. The message names the
- * client, the URL and the status or error. Immutable and thread-safe.
+ * Raised by {@link LifelineHttpClient#healthCheck()} when {@link
+ * HttpClientConfig#failedHealthCheckThrows()} is set (the default in production) and the server is
+ * unhealthy or unreachable, so that a service does not start blind. The message names the client,
+ * the URL and the status or error. Immutable and thread-safe.
  */
 public class HealthCheckFailedException extends RuntimeException {
 

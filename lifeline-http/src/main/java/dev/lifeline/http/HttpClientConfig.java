@@ -1,55 +1,53 @@
 package dev.lifeline.http;
 
-import dev.lifeline.core.CircuitBreakers;
-import dev.lifeline.core.RetryBudget;
-import dev.lifeline.core.RetryPolicy;
-import dev.lifeline.core.Ticker;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Metrics;
+import dev.lifeline.core.CallPolicy;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.security.KeyStore;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
-import java.util.function.Supplier;
 
 /**
- * The immutable settings of a {@link LifelineHttpClient}.
+ * The immutable settings of a {@link LifelineHttpClient}. What decides how calls are attempted (the
+ * client's name, retry policy with per-route overrides, retry budget, circuit breakers, headers
+ * sent with every request, metrics and time) is core's {@link CallPolicy}, set with {@link
+ * Builder#callPolicy}; this class holds only what is HTTP's own.
  *
  * <table>
  *   <caption>Defaults</caption>
  *   <tr><th>setting</th><th>default</th></tr>
- *   <tr><td>name</td><td>the base URL's host</td></tr>
- *   <tr><td>environment</td><td>{@code development}</td></tr>
+ *   <tr><td>callPolicy</td><td>{@link CallPolicy} defaults, service named after the base URL's
+ *       host</td></tr>
+ *   <tr><td>environment</td><td>{@link Environment#DEVELOPMENT}</td></tr>
+ *   <tr><td>failedHealthCheckThrows</td><td>{@code true} in {@link Environment#PRODUCTION}, else
+ *       {@code false}</td></tr>
  *   <tr><td>maxConnections / maxConnectionsPerHost</td><td>100 / 30</td></tr>
  *   <tr><td>connectTimeout / responseTimeout / callTimeout</td><td>3 s / 10 s / 30 s</td></tr>
+ *   <tr><td>maxResponseBytes</td><td>16 MiB</td></tr>
  *   <tr><td>dnsCacheTtl</td><td>5 min</td></tr>
  *   <tr><td>idleEviction / connectionTimeToLive</td><td>30 s / 5 min</td></tr>
  *   <tr><td>healthPath</td><td>{@code /health}</td></tr>
  *   <tr><td>TLS</td><td>verification on, system trust store, no client certificate</td></tr>
- *   <tr><td>retryPolicy</td><td>{@link RetryPolicy#defaults()}</td></tr>
- *   <tr><td>circuitBreakers</td><td>{@link CircuitBreakers#defaults()}</td></tr>
  * </table>
  *
  * <p>Immutable and thread-safe.
  */
 public final class HttpClientConfig {
 
-  /** The environment name in which insecure TLS is refused and failed health checks throw. */
-  public static final String PRODUCTION = "production";
+  /** The default maximum size of a buffered response body: 16 MiB. */
+  public static final long DEFAULT_MAX_RESPONSE_BYTES = 16L << 20;
 
   private final URI baseUrl;
-  private final String name;
-  private final String environment;
+  private final CallPolicy callPolicy;
+  private final Environment environment;
+  private final boolean failedHealthCheckThrows;
   private final int maxConnections;
   private final int maxConnectionsPerHost;
   private final Duration connectTimeout;
   private final Duration responseTimeout;
   private final Duration callTimeout;
+  private final long maxResponseBytes;
   private final Duration dnsCacheTtl;
   private final Duration idleEviction;
   private final Duration connectionTimeToLive;
@@ -58,23 +56,25 @@ public final class HttpClientConfig {
   private final KeyStore trustStore;
   private final KeyStore keyStore;
   private final char[] keyPassword;
-  private final RetryPolicy retryPolicy;
-  private final CircuitBreakers circuitBreakers;
-  private final Supplier<RetryBudget> retryBudget;
-  private final Map<String, String> headers;
-  private final MeterRegistry meterRegistry;
-  private final Ticker ticker;
   private final Sleeper sleeper;
 
   private HttpClientConfig(Builder b) {
     this.baseUrl = b.baseUrl;
-    this.name = b.name != null ? b.name : b.baseUrl.getHost();
+    this.callPolicy =
+        b.callPolicy != null
+            ? b.callPolicy
+            : CallPolicy.builder().service(b.baseUrl.getHost()).build();
     this.environment = b.environment;
+    this.failedHealthCheckThrows =
+        b.failedHealthCheckThrows != null
+            ? b.failedHealthCheckThrows
+            : b.environment == Environment.PRODUCTION;
     this.maxConnections = b.maxConnections;
     this.maxConnectionsPerHost = b.maxConnectionsPerHost;
     this.connectTimeout = b.connectTimeout;
     this.responseTimeout = b.responseTimeout;
     this.callTimeout = b.callTimeout;
+    this.maxResponseBytes = b.maxResponseBytes;
     this.dnsCacheTtl = b.dnsCacheTtl;
     this.idleEviction = b.idleEviction;
     this.connectionTimeToLive = b.connectionTimeToLive;
@@ -83,12 +83,6 @@ public final class HttpClientConfig {
     this.trustStore = b.trustStore;
     this.keyStore = b.keyStore;
     this.keyPassword = b.keyPassword == null ? null : b.keyPassword.clone();
-    this.retryPolicy = b.retryPolicy;
-    this.circuitBreakers = b.circuitBreakers;
-    this.retryBudget = b.retryBudget;
-    this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
-    this.meterRegistry = b.meterRegistry;
-    this.ticker = b.ticker;
     this.sleeper = b.sleeper;
   }
 
@@ -96,7 +90,7 @@ public final class HttpClientConfig {
    * A builder for a client of {@code baseUrl}, e.g. {@code https://storage:8443}.
    *
    * @throws IllegalArgumentException if {@code baseUrl} is not an absolute http or https URL with a
-   *     host and without query or fragment
+   *     host and without query, fragment or user info
    */
   public static Builder builder(String baseUrl) {
     return new Builder(baseUrl);
@@ -107,19 +101,27 @@ public final class HttpClientConfig {
     return baseUrl;
   }
 
-  /** The client's name, used as the service name in logs, metrics and messages. */
-  public String name() {
-    return name;
+  /**
+   * How calls are attempted: retry policy and per-route overrides, retry budget, circuit breakers,
+   * headers, metrics and time.
+   */
+  public CallPolicy callPolicy() {
+    return callPolicy;
   }
 
-  /** The environment, e.g. {@code production}. */
-  public String environment() {
+  /** The client's name in logs, metrics and messages: the call policy's service. */
+  public String name() {
+    return callPolicy.service();
+  }
+
+  /** Where the client runs. */
+  public Environment environment() {
     return environment;
   }
 
-  /** Whether {@link #environment()} is {@code production}. */
-  public boolean isProduction() {
-    return PRODUCTION.equals(environment);
+  /** Whether {@link LifelineHttpClient#healthCheck()} throws rather than returns {@code false}. */
+  public boolean failedHealthCheckThrows() {
+    return failedHealthCheckThrows;
   }
 
   /** The total connection limit. */
@@ -132,19 +134,30 @@ public final class HttpClientConfig {
     return maxConnectionsPerHost;
   }
 
-  /** Time to establish a TCP (and TLS) connection. */
+  /**
+   * The longest an attempt may take to connect, TLS handshake included (and no longer than the time
+   * left in the call).
+   */
   public Duration connectTimeout() {
     return connectTimeout;
   }
 
-  /** Time to wait for response data once the request is sent. */
+  /** The longest the client waits for the next bytes of the response once the request is sent. */
   public Duration responseTimeout() {
     return responseTimeout;
   }
 
-  /** Overall time for a logical call, including pool waits, retries and backoff. */
+  /**
+   * Overall time for a logical call: pool waits, every phase of every attempt, and the waits
+   * between them.
+   */
   public Duration callTimeout() {
     return callTimeout;
+  }
+
+  /** The largest body {@link LifelineHttpClient#execute} reads; a larger one fails the call. */
+  public long maxResponseBytes() {
+    return maxResponseBytes;
   }
 
   /** How long a resolved address is reused; zero disables the cache. */
@@ -187,36 +200,6 @@ public final class HttpClientConfig {
     return keyPassword == null ? null : keyPassword.clone();
   }
 
-  /** The retry policy for idempotent requests. */
-  public RetryPolicy retryPolicy() {
-    return retryPolicy;
-  }
-
-  /** The circuit breakers (one per target by default). */
-  public CircuitBreakers circuitBreakers() {
-    return circuitBreakers;
-  }
-
-  /** The retry budget factory, or {@code null} for the default budget. */
-  public Supplier<RetryBudget> retryBudget() {
-    return retryBudget;
-  }
-
-  /** Headers sent with every request; secret ones are never logged. */
-  public Map<String, String> headers() {
-    return headers;
-  }
-
-  /** Where metrics go. */
-  public MeterRegistry meterRegistry() {
-    return meterRegistry;
-  }
-
-  /** The time source for deadlines and durations. */
-  public Ticker ticker() {
-    return ticker;
-  }
-
   /** What waits between attempts. */
   public Sleeper sleeper() {
     return sleeper;
@@ -225,15 +208,17 @@ public final class HttpClientConfig {
   @Override
   public String toString() {
     return "HttpClientConfig{name="
-        + name
+        + name()
         + ", baseUrl="
         + baseUrl
         + ", environment="
-        + environment
+        + environment.value()
         + ", maxConnections="
         + maxConnections
         + ", maxConnectionsPerHost="
         + maxConnectionsPerHost
+        + ", maxResponseBytes="
+        + maxResponseBytes
         + ", tlsVerification="
         + tlsVerification
         + "}";
@@ -242,13 +227,15 @@ public final class HttpClientConfig {
   /** Builds an {@link HttpClientConfig}. Not thread-safe. */
   public static final class Builder {
     private final URI baseUrl;
-    private String name;
-    private String environment = "development";
+    private CallPolicy callPolicy;
+    private Environment environment = Environment.DEVELOPMENT;
+    private Boolean failedHealthCheckThrows;
     private int maxConnections = 100;
     private int maxConnectionsPerHost = 30;
     private Duration connectTimeout = Duration.ofSeconds(3);
     private Duration responseTimeout = Duration.ofSeconds(10);
     private Duration callTimeout = Duration.ofSeconds(30);
+    private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
     private Duration dnsCacheTtl = Duration.ofMinutes(5);
     private Duration idleEviction = Duration.ofSeconds(30);
     private Duration connectionTimeToLive = Duration.ofMinutes(5);
@@ -258,12 +245,6 @@ public final class HttpClientConfig {
     private KeyStore trustStore;
     private KeyStore keyStore;
     private char[] keyPassword;
-    private RetryPolicy retryPolicy = RetryPolicy.defaults();
-    private CircuitBreakers circuitBreakers = CircuitBreakers.defaults();
-    private Supplier<RetryBudget> retryBudget;
-    private final Map<String, String> headers = new LinkedHashMap<>();
-    private MeterRegistry meterRegistry = Metrics.globalRegistry;
-    private Ticker ticker = Ticker.system();
     private Sleeper sleeper = Sleeper.system();
 
     private Builder(String baseUrl) {
@@ -309,30 +290,34 @@ public final class HttpClientConfig {
     }
 
     /**
-     * The client's name for logs, metrics and messages, e.g. {@code storage}. Default: the host.
-     *
-     * @throws IllegalArgumentException if blank
+     * How calls are attempted: the client's name ({@link CallPolicy#service()}), retry policy and
+     * per-route overrides (keyed by {@link HttpRequest#route()}), retry budget, circuit breakers,
+     * headers sent with every request, metrics and time. Default: {@link CallPolicy} defaults with
+     * the base URL's host as service.
      */
-    public Builder name(String name) {
-      if (name == null || name.isBlank()) {
-        throw new IllegalArgumentException("name: '" + name + "' (expected: non-blank)");
-      }
-      this.name = name;
+    public Builder callPolicy(CallPolicy policy) {
+      this.callPolicy = Objects.requireNonNull(policy, "callPolicy");
       return this;
     }
 
     /**
-     * The environment, e.g. {@code production} or {@code development}. Default {@code development}.
-     * In {@code production} insecure TLS is refused and a failed health check throws.
-     *
-     * @throws IllegalArgumentException if blank
+     * Where the client runs. Default {@link Environment#DEVELOPMENT}. {@link
+     * Environment#PRODUCTION} makes a failed health check throw (unless {@link
+     * #failedHealthCheckThrows(boolean)} says otherwise) and refuses {@link
+     * #disableTlsVerification()} unless forced.
      */
-    public Builder environment(String environment) {
-      if (environment == null || environment.isBlank()) {
-        throw new IllegalArgumentException(
-            "environment: '" + environment + "' (expected: non-blank)");
-      }
-      this.environment = environment.trim().toLowerCase(Locale.ROOT);
+    public Builder environment(Environment environment) {
+      this.environment = Objects.requireNonNull(environment, "environment");
+      return this;
+    }
+
+    /**
+     * Whether {@link LifelineHttpClient#healthCheck()} throws {@link HealthCheckFailedException}
+     * rather than returning {@code false}, so that a service does not start blind. Default: {@code
+     * true} in {@link Environment#PRODUCTION}, {@code false} elsewhere.
+     */
+    public Builder failedHealthCheckThrows(boolean throwsOnFailure) {
+      this.failedHealthCheckThrows = throwsOnFailure;
       return this;
     }
 
@@ -364,7 +349,8 @@ public final class HttpClientConfig {
     }
 
     /**
-     * Time to establish a connection. Default 3 s.
+     * The longest an attempt may take to connect, and separately to complete the TLS handshake.
+     * Never longer than the time left in the call. Default 3 s.
      *
      * @throws IllegalArgumentException if zero or negative
      */
@@ -374,7 +360,8 @@ public final class HttpClientConfig {
     }
 
     /**
-     * Time to wait for response data. Default 10 s.
+     * The longest the client waits for the next bytes of the response (the socket read timeout).
+     * The call's deadline bounds the whole response regardless. Default 10 s.
      *
      * @throws IllegalArgumentException if zero or negative
      */
@@ -384,12 +371,35 @@ public final class HttpClientConfig {
     }
 
     /**
-     * Overall time for a logical call including retries. Default 30 s.
+     * Overall time for a logical call, retries included; every attempt is cancelled when it runs
+     * out. Per request: {@link HttpRequest.Builder#timeout(Duration)}. Default 30 s.
      *
      * @throws IllegalArgumentException if zero or negative
      */
     public Builder callTimeout(Duration timeout) {
       this.callTimeout = positive("callTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * The largest response body {@link LifelineHttpClient#execute} reads into memory; a larger one
+     * (announced or actual) fails the call with {@link ErrorType#RESPONSE_TOO_LARGE}. Per request:
+     * {@link HttpRequest.Builder#maxResponseBytes(long)}; for larger bodies use {@link
+     * LifelineHttpClient#executeStreaming}. Default {@link #DEFAULT_MAX_RESPONSE_BYTES} (16 MiB).
+     *
+     * @throws IllegalArgumentException if not within {@code [0, Integer.MAX_VALUE - 8]}, the
+     *     largest array the JVM allocates
+     */
+    public Builder maxResponseBytes(long max) {
+      if (max < 0 || max > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException(
+            "maxResponseBytes: "
+                + max
+                + " (expected: >= 0 and <= "
+                + (Integer.MAX_VALUE - 8)
+                + ")");
+      }
+      this.maxResponseBytes = max;
       return this;
     }
 
@@ -465,7 +475,7 @@ public final class HttpClientConfig {
 
     /**
      * Turns off verification of server certificates and host names. The client logs a WARN naming
-     * itself when built. Refused in {@code production} unless {@link
+     * itself when built. Refused in {@link Environment#PRODUCTION} unless {@link
      * #forceInsecureTlsInProductionIUnderstandTheRisk()} is also called.
      */
     public Builder disableTlsVerification() {
@@ -474,55 +484,11 @@ public final class HttpClientConfig {
     }
 
     /**
-     * Allows {@link #disableTlsVerification()} in {@code production}. Exists so that nobody does
-     * this by accident; the client logs an ERROR-level note naming itself when built.
+     * Allows {@link #disableTlsVerification()} in production. Exists so that nobody does this by
+     * accident; the client logs an ERROR-level note naming itself when built.
      */
     public Builder forceInsecureTlsInProductionIUnderstandTheRisk() {
       this.forceInsecureTlsInProduction = true;
-      return this;
-    }
-
-    /** The retry policy for idempotent requests. Default {@link RetryPolicy#defaults()}. */
-    public Builder retryPolicy(RetryPolicy policy) {
-      this.retryPolicy = Objects.requireNonNull(policy, "retryPolicy");
-      return this;
-    }
-
-    /** The circuit breakers. Default {@link CircuitBreakers#defaults()}. */
-    public Builder circuitBreakers(CircuitBreakers breakers) {
-      this.circuitBreakers = Objects.requireNonNull(breakers, "circuitBreakers");
-      return this;
-    }
-
-    /** Creates the target's retry budget. Default: {@link RetryBudget#builder()} defaults. */
-    public Builder retryBudget(Supplier<RetryBudget> budget) {
-      this.retryBudget = Objects.requireNonNull(budget, "retryBudget");
-      return this;
-    }
-
-    /**
-     * A header sent with every request, e.g. {@code authorization}. Secret headers are sent but
-     * never logged or put in exception text.
-     *
-     * @throws IllegalArgumentException if the name is blank
-     */
-    public Builder header(String name, String value) {
-      if (name == null || name.isBlank()) {
-        throw new IllegalArgumentException("header name: '" + name + "' (expected: non-blank)");
-      }
-      headers.put(name.toLowerCase(Locale.ROOT), Objects.requireNonNull(value, name));
-      return this;
-    }
-
-    /** Where metrics go. Default {@link Metrics#globalRegistry}. */
-    public Builder meterRegistry(MeterRegistry registry) {
-      this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
-      return this;
-    }
-
-    /** The time source. Default {@link Ticker#system()}. */
-    public Builder ticker(Ticker ticker) {
-      this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;
     }
 
@@ -537,8 +503,8 @@ public final class HttpClientConfig {
      *
      * @throws IllegalArgumentException if {@code maxConnectionsPerHost} exceeds {@code
      *     maxConnections}
-     * @throws IllegalStateException if TLS verification is off in {@code production} without the
-     *     force switch
+     * @throws IllegalStateException if TLS verification is off in production without the force
+     *     switch
      */
     public HttpClientConfig build() {
       if (maxConnectionsPerHost > maxConnections) {
@@ -549,10 +515,12 @@ public final class HttpClientConfig {
                 + maxConnections
                 + ")");
       }
-      if (!tlsVerification && PRODUCTION.equals(environment) && !forceInsecureTlsInProduction) {
+      if (!tlsVerification
+          && environment == Environment.PRODUCTION
+          && !forceInsecureTlsInProduction) {
         throw new IllegalStateException(
             "TLS verification is disabled for client '"
-                + (name != null ? name : baseUrl.getHost())
+                + (callPolicy != null ? callPolicy.service() : baseUrl.getHost())
                 + "' in production: refused (call forceInsecureTlsInProductionIUnderstandTheRisk()"
                 + " to override)");
       }

@@ -1,5 +1,7 @@
 package dev.lifeline.http;
 
+import dev.lifeline.http.internal.Redact;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -11,40 +13,57 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.apache.hc.core5.http.ContentType;
 
 /**
  * One HTTP request relative to the client's base URL. Build with {@link #get(String)}, {@link
  * #put(String, byte[], String)} or {@link #builder(String, String)}.
  *
- * <p>Whether a failed request may be retried depends on its method: GET, HEAD, PUT, DELETE and
- * OPTIONS are idempotent; any other method is retried only when the request provably was not sent
- * (the connection was refused).
+ * <p>Whether a failed request may be retried depends on whether it is idempotent: GET, HEAD, PUT,
+ * DELETE and OPTIONS are (RFC 9110 9.2.2); POST and PATCH are not unless the request {@linkplain
+ * Builder#idempotent(boolean) declares it}, e.g. because it carries an idempotency key. A request
+ * that is not idempotent is retried only when it provably was not sent.
+ *
+ * <p>Its {@link #toString()} and every log line and exception message show the path with the values
+ * of its query redacted.
  *
  * <p>Immutable and thread-safe.
  */
 public final class HttpRequest {
 
   private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS");
+  private static final Set<String> NON_IDEMPOTENT = Set.of("POST", "PATCH");
 
-  /** The methods this client sends that are not idempotent. */
-  public static final Set<String> NON_IDEMPOTENT_METHODS = Set.of("POST", "PATCH");
+  /** type "/" subtype, each an RFC 9110 token. */
+  private static final Pattern MEDIA_TYPE =
+      Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
+  /** Headers that frame the message: the client sets them from the body. */
+  private static final Set<String> FRAMING_HEADERS = Set.of("content-length", "transfer-encoding");
 
   private final String method;
   private final String path;
+  private final String route;
   private final byte[] body;
   private final String contentType;
   private final Map<String, String> headers;
   private final Set<Integer> acceptedStatuses;
   private final Duration timeout;
+  private final long maxResponseBytes;
+  private final boolean idempotent;
 
   private HttpRequest(Builder b) {
     this.method = b.method;
     this.path = b.path;
+    this.route = b.route != null ? b.route : b.method;
     this.body = b.body;
     this.contentType = b.contentType;
     this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
     this.acceptedStatuses = Collections.unmodifiableSet(new TreeSet<>(b.acceptedStatuses));
     this.timeout = b.timeout;
+    this.maxResponseBytes = b.maxResponseBytes;
+    this.idempotent = b.idempotent != null ? b.idempotent : IDEMPOTENT.contains(b.method);
   }
 
   /** A GET of {@code path}. */
@@ -61,15 +80,18 @@ public final class HttpRequest {
    * A builder.
    *
    * @throws IllegalArgumentException if {@code method} is not a supported method or {@code path}
-   *     does not start with {@code /}
+   *     does not start with {@code /} or is not a valid URI path and query
    */
   public static Builder builder(String method, String path) {
     return new Builder(method, path);
   }
 
-  /** Whether this request may be repeated without changing the outcome (RFC 9110 9.2.2). */
+  /**
+   * Whether this request may be repeated without changing the outcome: its method's RFC 9110
+   * semantics unless the request {@linkplain Builder#idempotent(boolean) declared} otherwise.
+   */
   public boolean idempotent() {
-    return IDEMPOTENT.contains(method);
+    return idempotent;
   }
 
   /** The method, e.g. {@code GET}. */
@@ -77,14 +99,30 @@ public final class HttpRequest {
     return method;
   }
 
-  /** The path (and query) relative to the base URL. */
+  /**
+   * The path and query relative to the base URL, as sent. Never log it: see {@link #toString()}.
+   */
   public String path() {
     return path;
+  }
+
+  /**
+   * The route: the key of this request's retry policy in the client's {@link
+   * dev.lifeline.core.CallPolicy} and its method name in reports and call metrics. Default: the
+   * HTTP method, e.g. {@code GET}.
+   */
+  public String route() {
+    return route;
   }
 
   /** A copy of the body; empty if none. */
   public byte[] body() {
     return body == null ? new byte[0] : body.clone();
+  }
+
+  /** The body as a stream over this request's own bytes, without copying them; empty if none. */
+  public ByteArrayInputStream bodyStream() {
+    return new ByteArrayInputStream(body == null ? new byte[0] : body);
   }
 
   /** Whether the request has a body. */
@@ -97,7 +135,7 @@ public final class HttpRequest {
     return contentType;
   }
 
-  /** Extra headers, in insertion order. Secret ones are sent but never logged. */
+  /** Extra headers, names lower-case, in insertion order. Secret ones are sent but never logged. */
   public Map<String, String> headers() {
     return headers;
   }
@@ -115,46 +153,95 @@ public final class HttpRequest {
     return timeout;
   }
 
+  /**
+   * This request's maximum response size in bytes, or -1 to use the client's {@link
+   * HttpClientConfig#maxResponseBytes()} (for {@link LifelineHttpClient#execute}) or no limit (for
+   * {@link LifelineHttpClient#executeStreaming}).
+   */
+  public long maxResponseBytes() {
+    return maxResponseBytes;
+  }
+
+  /** The method and the path with its query values redacted, e.g. {@code GET /x?key=<redacted>}. */
   @Override
   public String toString() {
-    return method + " " + path;
+    return method + " " + Redact.path(path);
   }
 
   /** Builds an {@link HttpRequest}. Not thread-safe. */
   public static final class Builder {
     private final String method;
     private final String path;
+    private String route;
     private byte[] body;
     private String contentType;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private final Set<Integer> acceptedStatuses = new TreeSet<>();
     private Duration timeout;
+    private long maxResponseBytes = -1;
+    private Boolean idempotent;
 
     private Builder(String method, String path) {
-      if (method == null
-          || !(IDEMPOTENT.contains(method) || NON_IDEMPOTENT_METHODS.contains(method))) {
+      if (method == null || !(IDEMPOTENT.contains(method) || NON_IDEMPOTENT.contains(method))) {
         throw new IllegalArgumentException(
             "method: '"
                 + method
                 + "' (expected: one of GET, HEAD, PUT, DELETE, OPTIONS, POST, PATCH)");
       }
       if (path == null || !path.startsWith("/")) {
-        throw new IllegalArgumentException("path: '" + path + "' (expected: starts with '/')");
+        throw new IllegalArgumentException(
+            "path: '" + Redact.path(path) + "' (expected: starts with '/')");
       }
       try {
         new URI("http://h" + path);
       } catch (URISyntaxException e) {
+        // The cause's text would repeat the path with its query, so it is left out.
         throw new IllegalArgumentException(
-            "path: '" + path + "' (expected: a valid, percent-encoded URI path and query)", e);
+            "path: '"
+                + Redact.path(path)
+                + "' (expected: a valid, percent-encoded URI path and query; "
+                + e.getReason()
+                + ")");
       }
       this.method = method;
       this.path = path;
     }
 
-    /** The body and its content type. */
+    /**
+     * The route, e.g. {@code GET /api/v1/watermarks/{id}}: the key under which the client's {@link
+     * dev.lifeline.core.CallPolicy} may hold a retry policy for it, and its method name in reports
+     * and call metrics, so keep it free of ids. Default: the HTTP method.
+     *
+     * @throws IllegalArgumentException if blank
+     */
+    public Builder route(String route) {
+      if (route == null || route.isBlank()) {
+        throw new IllegalArgumentException("route: '" + route + "' (expected: non-blank)");
+      }
+      this.route = route;
+      return this;
+    }
+
+    /**
+     * The body and its content type, e.g. {@code application/json; charset=utf-8}.
+     *
+     * @throws IllegalArgumentException if {@code contentType} is not a valid media type
+     */
     public Builder body(byte[] body, String contentType) {
-      this.body = Objects.requireNonNull(body, "body").clone();
-      this.contentType = Objects.requireNonNull(contentType, "contentType");
+      Objects.requireNonNull(body, "body");
+      Objects.requireNonNull(contentType, "contentType");
+      ContentType parsed;
+      try {
+        parsed = ContentType.parse(contentType);
+      } catch (RuntimeException e) {
+        parsed = null;
+      }
+      if (parsed == null || !MEDIA_TYPE.matcher(parsed.getMimeType()).matches()) {
+        throw new IllegalArgumentException(
+            "contentType: '" + contentType + "' (expected: a media type such as application/json)");
+      }
+      this.body = body.clone();
+      this.contentType = contentType;
       return this;
     }
 
@@ -165,15 +252,24 @@ public final class HttpRequest {
     }
 
     /**
-     * Adds a header.
+     * Sets a header; its name is lower-cased.
      *
-     * @throws IllegalArgumentException if the name is blank
+     * @throws IllegalArgumentException if the name is blank or frames the message ({@code
+     *     content-length}, {@code transfer-encoding}), which the client sets from the body
      */
     public Builder header(String name, String value) {
       if (name == null || name.isBlank()) {
         throw new IllegalArgumentException("header name: '" + name + "' (expected: non-blank)");
       }
-      headers.put(name.toLowerCase(Locale.ROOT), Objects.requireNonNull(value, name));
+      String n = name.toLowerCase(Locale.ROOT);
+      if (FRAMING_HEADERS.contains(n)) {
+        throw new IllegalArgumentException(
+            "header name: '"
+                + n
+                + "' (expected: not content-length or transfer-encoding; the client frames the"
+                + " body itself)");
+      }
+      headers.put(n, Objects.requireNonNull(value, n));
       return this;
     }
 
@@ -203,6 +299,30 @@ public final class HttpRequest {
         throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0)");
       }
       this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * This request's maximum response size. Default: the client's {@link
+     * HttpClientConfig#maxResponseBytes()} for {@code execute}, none for {@code executeStreaming}.
+     *
+     * @throws IllegalArgumentException if below 0
+     */
+    public Builder maxResponseBytes(long max) {
+      if (max < 0) {
+        throw new IllegalArgumentException("maxResponseBytes: " + max + " (expected: >= 0)");
+      }
+      this.maxResponseBytes = max;
+      return this;
+    }
+
+    /**
+     * Declares whether the request may safely be repeated, overriding its method's semantics, e.g.
+     * {@code true} for a POST carrying an idempotency key the server honours. A retry policy with
+     * {@code idempotent(false)} still wins.
+     */
+    public Builder idempotent(boolean idempotent) {
+      this.idempotent = idempotent;
       return this;
     }
 

@@ -8,9 +8,10 @@ import java.util.OptionalInt;
 
 /**
  * An HTTP call that failed for good: every allowed attempt failed, the failure was not retryable,
- * the deadline passed, or the circuit breaker was open. The {@link #report()} lists every attempt;
- * the message names the service, method, target, attempt count and why the call stopped, and never
- * contains secret header values.
+ * the deadline passed, the response was too large, or the circuit breaker was open. The {@link
+ * #report()} lists every attempt; the message names the client, the route (the HTTP method unless
+ * the request named one), the attempt count, why the call stopped, the target and the request path
+ * with its query values redacted. It never contains a secret header value or query value.
  *
  * <p>Immutable and thread-safe.
  */
@@ -24,6 +25,7 @@ public class LifelineHttpException extends RuntimeException implements Exhausted
   private final ErrorType errorType;
   private final FailureKind kind;
   private final int status;
+  private final String path;
 
   /**
    * Creates the exception.
@@ -32,15 +34,22 @@ public class LifelineHttpException extends RuntimeException implements Exhausted
    * @param errorType the log/metric classification
    * @param kind the last attempt's failure kind; {@code null} if no attempt was made
    * @param status the last HTTP status, or -1 if none was received
+   * @param path the request path, its query values already redacted
    * @param cause the last transport exception, or {@code null}
    */
   public LifelineHttpException(
-      CallReport report, ErrorType errorType, FailureKind kind, int status, Throwable cause) {
-    super(report.message(), cause);
+      CallReport report,
+      ErrorType errorType,
+      FailureKind kind,
+      int status,
+      String path,
+      Throwable cause) {
+    super(report.message() + "; path " + path, cause);
     this.report = report;
     this.errorType = Objects.requireNonNull(errorType, "errorType");
     this.kind = kind;
     this.status = status;
+    this.path = Objects.requireNonNull(path, "path");
   }
 
   @Override
@@ -61,5 +70,10 @@ public class LifelineHttpException extends RuntimeException implements Exhausted
   /** The last HTTP status received, if any. */
   public OptionalInt status() {
     return status < 0 ? OptionalInt.empty() : OptionalInt.of(status);
+  }
+
+  /** The request path with its query values redacted, e.g. {@code /x?api_key=<redacted>}. */
+  public String path() {
+    return path;
   }
 }

@@ -3,6 +3,7 @@ package dev.lifeline.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.core.RetryPolicy;
 import dev.lifeline.http.TestHttpServer.Reply;
@@ -26,19 +27,25 @@ class HealthCheckTest {
     server.close();
   }
 
-  private LifelineHttpClient client(String environment, String baseUrl) {
+  private CallPolicy policy() {
+    return CallPolicy.builder()
+        .service("storage")
+        .meterRegistry(meters)
+        .circuitBreakers(
+            CircuitBreakers.builder()
+                .slidingWindowSize(2)
+                .minimumNumberOfCalls(2)
+                .meterRegistry(meters)
+                .build())
+        .retryPolicy(RetryPolicy.noRetry())
+        .build();
+  }
+
+  private LifelineHttpClient client(Environment environment, String baseUrl) {
     client =
         HttpClientConfig.builder(baseUrl)
-            .name("storage")
+            .callPolicy(policy())
             .environment(environment)
-            .meterRegistry(meters)
-            .circuitBreakers(
-                CircuitBreakers.builder()
-                    .slidingWindowSize(2)
-                    .minimumNumberOfCalls(2)
-                    .meterRegistry(meters)
-                    .build())
-            .retryPolicy(RetryPolicy.noRetry())
             .buildClient();
     return client;
   }
@@ -50,7 +57,7 @@ class HealthCheckTest {
   @Test
   void healthyServerPassesInEveryEnvironment() {
     server.replies(Reply.of(200, "{\"status\":\"healthy\"}"));
-    assertThat(client("production", server.baseUrl()).healthCheck()).isTrue();
+    assertThat(client(Environment.PRODUCTION, server.baseUrl()).healthCheck()).isTrue();
     assertThat(server.requestsTo("/health")).isEqualTo(1);
     assertThat(checks("healthy")).isEqualTo(1);
     assertThat(meters.get("lifeline.http.health").gauge().value()).isEqualTo(1);
@@ -59,7 +66,7 @@ class HealthCheckTest {
   @Test
   void unhealthyServerReturnsFalseOutsideProduction() {
     server.replies(Reply.of(503));
-    assertThat(client("development", server.baseUrl()).healthCheck()).isFalse();
+    assertThat(client(Environment.DEVELOPMENT, server.baseUrl()).healthCheck()).isFalse();
     assertThat(checks("unhealthy")).isEqualTo(1);
     assertThat(meters.get("lifeline.http.health").gauge().value()).isZero();
   }
@@ -67,11 +74,10 @@ class HealthCheckTest {
   @Test
   void unhealthyServerThrowsAClearExceptionInProduction() {
     server.replies(Reply.of(503));
-    client("production", server.baseUrl());
+    client(Environment.PRODUCTION, server.baseUrl());
     assertThatThrownBy(client::healthCheck)
         .isInstanceOf(HealthCheckFailedException.class)
         .hasMessageContaining("'storage'")
-        .hasMessageContaining("in production")
         .hasMessageContaining(server.baseUrl() + "/health")
         .hasMessageContaining("status=503");
     assertThat(checks("unhealthy")).isEqualTo(1);
@@ -83,7 +89,7 @@ class HealthCheckTest {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       deadPort = s.getLocalPort();
     }
-    client("production", "http://127.0.0.1:" + deadPort);
+    client(Environment.PRODUCTION, "http://127.0.0.1:" + deadPort);
     assertThatThrownBy(client::healthCheck)
         .isInstanceOf(HealthCheckFailedException.class)
         .hasMessageContaining("Connect")
@@ -96,16 +102,8 @@ class HealthCheckTest {
         ex -> ex.getRequestURI().getPath().equals("/ready") ? Reply.of(200) : Reply.of(503));
     client =
         HttpClientConfig.builder(server.baseUrl())
-            .name("storage")
+            .callPolicy(policy())
             .healthPath("/ready")
-            .meterRegistry(meters)
-            .retryPolicy(RetryPolicy.noRetry())
-            .circuitBreakers(
-                CircuitBreakers.builder()
-                    .slidingWindowSize(2)
-                    .minimumNumberOfCalls(2)
-                    .meterRegistry(meters)
-                    .build())
             .buildClient();
     for (int i = 0; i < 3; i++) {
       assertThatThrownBy(() -> client.execute(HttpRequest.get("/api")))
@@ -114,5 +112,44 @@ class HealthCheckTest {
     assertThat(server.requestsTo("/api")).as("breaker opened after two").isEqualTo(2);
     assertThat(client.healthCheck()).isTrue();
     assertThat(server.requestsTo("/ready")).isEqualTo(1);
+  }
+
+  @Test
+  void throwingIsAnExplicitOptionThatOnlyDefaultsFromTheEnvironment() {
+    server.replies(Reply.of(503));
+    client =
+        HttpClientConfig.builder(server.baseUrl())
+            .callPolicy(policy())
+            .environment(Environment.PRODUCTION)
+            .failedHealthCheckThrows(false)
+            .buildClient();
+    assertThat(client.config().failedHealthCheckThrows()).isFalse();
+    assertThat(client.healthCheck()).isFalse();
+    client.close();
+    client =
+        HttpClientConfig.builder(server.baseUrl())
+            .callPolicy(policy())
+            .failedHealthCheckThrows(true)
+            .buildClient();
+    assertThat(client.config().environment()).isEqualTo(Environment.DEVELOPMENT);
+    assertThatThrownBy(client::healthCheck).isInstanceOf(HealthCheckFailedException.class);
+  }
+
+  @Test
+  void aHealthCheckAgainstASilentServerEndsAtTheResponseTimeout() {
+    server.handle(
+        ex -> {
+          Thread.sleep(10_000);
+          return Reply.of(200);
+        });
+    client =
+        HttpClientConfig.builder(server.baseUrl())
+            .callPolicy(policy())
+            .responseTimeout(java.time.Duration.ofMillis(300))
+            .buildClient();
+    long start = System.nanoTime();
+    assertThat(client.healthCheck()).isFalse();
+    assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
+        .isLessThan(java.time.Duration.ofMillis(300 + 200));
   }
 }

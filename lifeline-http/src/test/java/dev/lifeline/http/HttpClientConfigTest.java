@@ -3,6 +3,8 @@ package dev.lifeline.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lifeline.core.CallPolicy;
+import dev.lifeline.core.RetryPolicy;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +20,61 @@ class HttpClientConfigTest {
     assertThat(c.dnsCacheTtl()).isEqualTo(Duration.ofMinutes(5));
     assertThat(c.baseUrl().toString()).isEqualTo("http://storage:8080");
     assertThat(c.name()).isEqualTo("storage");
-    assertThat(c.isProduction()).isFalse();
+    assertThat(c.callPolicy().service()).isEqualTo("storage");
+    assertThat(c.environment()).isEqualTo(Environment.DEVELOPMENT);
+    assertThat(c.failedHealthCheckThrows()).isFalse();
+    assertThat(c.maxResponseBytes()).isEqualTo(16L << 20);
+  }
+
+  @Test
+  void theCallPolicyIsTheOnePlaceForNameRetriesBreakersAndHeaders() {
+    CallPolicy policy =
+        CallPolicy.builder()
+            .service("ladon-storage")
+            .retryPolicy(RetryPolicy.noRetry())
+            .retryPolicy("PUT /api/v1/watermarks/{id}", RetryPolicy.defaults())
+            .header("authorization", "Bearer t0ken")
+            .build();
+    HttpClientConfig c = HttpClientConfig.builder("http://storage:8080").callPolicy(policy).build();
+    assertThat(c.callPolicy()).isSameAs(policy);
+    assertThat(c.name()).isEqualTo("ladon-storage");
+    assertThat(c.toString()).doesNotContain("t0ken");
+  }
+
+  @Test
+  void productionMakesAFailedHealthCheckThrowUnlessSaidOtherwise() {
+    assertThat(
+            HttpClientConfig.builder("http://h")
+                .environment(Environment.PRODUCTION)
+                .build()
+                .failedHealthCheckThrows())
+        .isTrue();
+    assertThat(
+            HttpClientConfig.builder("http://h")
+                .environment(Environment.PRODUCTION)
+                .failedHealthCheckThrows(false)
+                .build()
+                .failedHealthCheckThrows())
+        .isFalse();
+    assertThat(Environment.of(" Production ")).isEqualTo(Environment.PRODUCTION);
+    assertThatThrownBy(() -> Environment.of("prod"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "environment: 'prod' (expected: one of development, test, staging, production)");
+  }
+
+  @Test
+  void rejectsAMaximumResponseSizeOutOfRange() {
+    HttpClientConfig.Builder b = HttpClientConfig.builder("http://h");
+    assertThatThrownBy(() -> b.maxResponseBytes(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxResponseBytes: -1 (expected: >= 0 and <= 2147483639)");
+    assertThatThrownBy(() -> b.maxResponseBytes(1L << 40))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("maxResponseBytes: 1099511627776");
+    assertThatThrownBy(() -> HttpRequest.builder("GET", "/x").maxResponseBytes(-2))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxResponseBytes: -2 (expected: >= 0)");
   }
 
   @Test
@@ -82,8 +138,8 @@ class HttpClientConfigTest {
     assertThatThrownBy(
             () ->
                 HttpClientConfig.builder("https://h")
-                    .name("storage")
-                    .environment("production")
+                    .callPolicy(CallPolicy.builder().service("storage").build())
+                    .environment(Environment.PRODUCTION)
                     .disableTlsVerification()
                     .build())
         .isInstanceOf(IllegalStateException.class)
@@ -91,14 +147,14 @@ class HttpClientConfigTest {
         .hasMessageContaining("forceInsecureTlsInProductionIUnderstandTheRisk");
     HttpClientConfig forced =
         HttpClientConfig.builder("https://h")
-            .environment("production")
+            .environment(Environment.PRODUCTION)
             .disableTlsVerification()
             .forceInsecureTlsInProductionIUnderstandTheRisk()
             .build();
     assertThat(forced.tlsVerification()).isFalse();
     assertThat(
             HttpClientConfig.builder("https://h")
-                .environment("development")
+                .environment(Environment.DEVELOPMENT)
                 .disableTlsVerification()
                 .build()
                 .tlsVerification())
@@ -121,5 +177,24 @@ class HttpClientConfigTest {
         .hasMessage("acceptStatus: 500 (expected: >= 400 and <= 499)");
     assertThat(HttpRequest.get("/x").idempotent()).isTrue();
     assertThat(HttpRequest.builder("POST", "/x").build().idempotent()).isFalse();
+    assertThat(HttpRequest.builder("POST", "/x").idempotent(true).build().idempotent()).isTrue();
+    assertThatThrownBy(() -> HttpRequest.builder("POST", "/x").header("Transfer-Encoding", "x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("header name: 'transfer-encoding'");
+    assertThatThrownBy(() -> HttpRequest.builder("POST", "/x").body("{}", "not a type;;="))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("contentType: 'not a type;;='");
+  }
+
+  @Test
+  void aRequestNeverShowsItsQueryValues() {
+    HttpRequest r = HttpRequest.get("/x?api_key=SECRET&page=2");
+    assertThat(r.toString()).isEqualTo("GET /x?api_key=<redacted>&page=<redacted>");
+    assertThat(r.route()).isEqualTo("GET");
+    assertThat(HttpRequest.builder("GET", "/w/1").route("GET /w/{id}").build().route())
+        .isEqualTo("GET /w/{id}");
+    assertThatThrownBy(() -> HttpRequest.get("/a b?token=SECRET"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageNotContaining("SECRET");
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.core.FailureKind;
 import dev.lifeline.core.RetryPolicy;
@@ -45,6 +46,8 @@ class LifelineHttpClientTest {
     server.close();
   }
 
+  private final CircuitBreakers breakers = breakers();
+
   private CircuitBreakers breakers() {
     return CircuitBreakers.builder()
         .slidingWindowSize(5)
@@ -57,13 +60,26 @@ class LifelineHttpClientTest {
         .build();
   }
 
-  private HttpClientConfig.Builder config(String baseUrl) {
-    return HttpClientConfig.builder(baseUrl)
-        .name("storage")
+  private CallPolicy.Builder policy(RetryPolicy retry) {
+    return CallPolicy.builder()
+        .service("storage")
         .meterRegistry(meters)
         .ticker(clock)
-        .circuitBreakers(breakers())
-        .retryPolicy(RetryPolicy.builder().maxAttempts(3).build())
+        .circuitBreakers(breakers)
+        .retryPolicy(retry);
+  }
+
+  private HttpClientConfig.Builder config(String baseUrl) {
+    return config(baseUrl, RetryPolicy.builder().maxAttempts(3).build());
+  }
+
+  private HttpClientConfig.Builder config(String baseUrl, RetryPolicy retry) {
+    return config(baseUrl, policy(retry).build());
+  }
+
+  private HttpClientConfig.Builder config(String baseUrl, CallPolicy policy) {
+    return HttpClientConfig.builder(baseUrl)
+        .callPolicy(policy)
         .sleeper(
             d -> {
               sleeps.add(d);
@@ -79,7 +95,7 @@ class LifelineHttpClientTest {
   private CircuitBreaker.State breakerState() {
     String target =
         "127.0.0.1:" + server.baseUrl().substring(server.baseUrl().lastIndexOf(':') + 1);
-    return client.config().circuitBreakers().breaker(target, "GET").getState();
+    return breakers.breaker(target, "GET").getState();
   }
 
   @Test
@@ -133,7 +149,7 @@ class LifelineHttpClientTest {
   @Test
   void serviceUnavailableCountsAsAFailureAndOpensTheBreaker() {
     server.replies(Reply.of(503));
-    client(config(server.baseUrl()).retryPolicy(RetryPolicy.noRetry()));
+    client(config(server.baseUrl(), RetryPolicy.noRetry()));
     for (int i = 0; i < 5; i++) {
       LifelineHttpException e =
           catchThrowableOfType(
@@ -147,7 +163,7 @@ class LifelineHttpClientTest {
   @Test
   void anOpenBreakerSendsNothingUntilHalfOpen() {
     server.replies(Reply.of(503));
-    client(config(server.baseUrl()).retryPolicy(RetryPolicy.noRetry()));
+    client(config(server.baseUrl(), RetryPolicy.noRetry()));
     for (int i = 0; i < 5; i++) {
       assertThatThrownBy(() -> client.execute(HttpRequest.get("/x")))
           .isInstanceOf(LifelineHttpException.class);
@@ -193,9 +209,8 @@ class LifelineHttpClientTest {
   void retryAfterBeyondTheDeadlineStopsWithoutWaiting() {
     server.replies(Reply.of(429).header("Retry-After", "120"), Reply.of(200, "ok"));
     client(
-        config(server.baseUrl())
-            .callTimeout(Duration.ofSeconds(30))
-            .retryPolicy(RetryPolicy.builder().retryOn(FailureKind.OVERLOADED).build()));
+        config(server.baseUrl(), RetryPolicy.builder().retryOn(FailureKind.OVERLOADED).build())
+            .callTimeout(Duration.ofSeconds(30)));
     LifelineHttpException e =
         catchThrowableOfType(
             LifelineHttpException.class, () -> client.execute(HttpRequest.get("/x")));
@@ -246,10 +261,7 @@ class LifelineHttpClientTest {
           release.await(10, TimeUnit.SECONDS);
           return Reply.of(200, "late");
         });
-    client(
-        config(server.baseUrl())
-            .responseTimeout(Duration.ofMillis(200))
-            .retryPolicy(RetryPolicy.noRetry()));
+    client(config(server.baseUrl(), RetryPolicy.noRetry()).responseTimeout(Duration.ofMillis(200)));
     LifelineHttpException e =
         catchThrowableOfType(
             LifelineHttpException.class, () -> client.execute(HttpRequest.get("/slow")));
@@ -260,7 +272,7 @@ class LifelineHttpClientTest {
   @Test
   void gatewayTimeoutAndTooManyRequestsAreClassified() {
     server.replies(Reply.of(504), Reply.of(429), Reply.of(500));
-    client(config(server.baseUrl()).retryPolicy(RetryPolicy.noRetry()));
+    client(config(server.baseUrl(), RetryPolicy.noRetry()));
     LifelineHttpException gateway =
         catchThrowableOfType(
             LifelineHttpException.class, () -> client.execute(HttpRequest.get("/a")));
@@ -297,8 +309,7 @@ class LifelineHttpClientTest {
               });
       t.setDaemon(true);
       t.start();
-      client(
-          config("http://127.0.0.1:" + garbage.getLocalPort()).retryPolicy(RetryPolicy.noRetry()));
+      client(config("http://127.0.0.1:" + garbage.getLocalPort(), RetryPolicy.noRetry()));
       LifelineHttpException e =
           catchThrowableOfType(
               LifelineHttpException.class, () -> client.execute(HttpRequest.get("/x")));
@@ -312,9 +323,9 @@ class LifelineHttpClientTest {
   void secretHeadersAreSentButNeverAppearInErrors() {
     server.replies(Reply.of(500));
     client(
-        config(server.baseUrl())
-            .header("Authorization", "Bearer s3cr3t-value")
-            .retryPolicy(RetryPolicy.noRetry()));
+        config(
+            server.baseUrl(),
+            policy(RetryPolicy.noRetry()).header("authorization", "Bearer s3cr3t-value").build()));
     LifelineHttpException e =
         catchThrowableOfType(
             LifelineHttpException.class,
@@ -373,9 +384,9 @@ class LifelineHttpClientTest {
   void failedCallsAreLoggedWithErrorTypeAndRedactedSecrets() {
     server.replies(Reply.of(500));
     client(
-        config(server.baseUrl())
-            .header("Authorization", "Bearer s3cr3t-value")
-            .retryPolicy(RetryPolicy.noRetry()));
+        config(
+            server.baseUrl(),
+            policy(RetryPolicy.noRetry()).header("authorization", "Bearer s3cr3t-value").build()));
     java.io.PrintStream original = System.err;
     java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
     System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
@@ -420,5 +431,54 @@ class LifelineHttpClientTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("'storage' is closed");
     assertThat(server.requests).hasValue(0);
+  }
+
+  @Test
+  void twoClientsWithOneNameKeepTheirOwnGaugesAndClosingOneLeavesTheOther() {
+    server.replies(Reply.of(200, "ok"));
+    LifelineHttpClient first =
+        client(config(server.baseUrl()).maxConnections(7).maxConnectionsPerHost(7));
+    LifelineHttpClient second =
+        config(server.baseUrl()).maxConnections(9).maxConnectionsPerHost(9).buildClient();
+    try {
+      assertThat(meters.get("lifeline.http.pool.max").gauges())
+          .extracting(g -> g.value())
+          .containsExactlyInAnyOrder(7.0, 9.0);
+      first.close();
+      assertThat(meters.get("lifeline.http.pool.max").gauges())
+          .extracting(g -> g.value())
+          .containsExactly(9.0);
+    } finally {
+      second.close();
+    }
+    assertThat(meters.find("lifeline.http.pool.max").gauges()).isEmpty();
+  }
+
+  @Test
+  void aRoutesOwnPolicyFromTheCallPolicyGovernsItsRequests() {
+    server.replies(Reply.of(503), Reply.of(503), Reply.of(200, "stored"));
+    client(
+        config(
+            server.baseUrl(),
+            policy(RetryPolicy.noRetry())
+                .retryPolicy("PUT /w/{id}", RetryPolicy.builder().maxAttempts(3).build())
+                .build()));
+    HttpResponse r =
+        client.execute(
+            HttpRequest.builder("PUT", "/w/7")
+                .route("PUT /w/{id}")
+                .body("{}", "application/json")
+                .build());
+    assertThat(r.bodyText()).isEqualTo("stored");
+    assertThat(server.requests).hasValue(3);
+    server.replies(Reply.of(503));
+    LifelineHttpException e =
+        catchThrowableOfType(
+            LifelineHttpException.class,
+            () ->
+                client.execute(
+                    HttpRequest.builder("PUT", "/w/7").body("{}", "application/json").build()));
+    assertThat(e.report().attempts()).as("no route: the client-wide policy").hasSize(1);
+    assertThat(e.report().method()).isEqualTo("PUT");
   }
 }

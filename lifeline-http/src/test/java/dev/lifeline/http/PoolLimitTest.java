@@ -3,6 +3,7 @@ package dev.lifeline.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.http.TestHttpServer.Reply;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -45,10 +46,13 @@ class PoolLimitTest {
         });
     client =
         HttpClientConfig.builder(server.baseUrl())
-            .name("pool")
+            .callPolicy(
+                CallPolicy.builder()
+                    .service("pool")
+                    .meterRegistry(meters)
+                    .circuitBreakers(CircuitBreakers.disabled())
+                    .build())
             .maxConnectionsPerHost(30)
-            .meterRegistry(meters)
-            .circuitBreakers(CircuitBreakers.disabled())
             .responseTimeout(Duration.ofSeconds(30))
             .buildClient();
     List<Future<HttpResponse>> results = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.lifeline.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.RetryPolicy;
 import dev.lifeline.http.TestHttpServer.Reply;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -41,9 +42,12 @@ class TlsTest {
 
   private HttpClientConfig.Builder config() {
     return HttpClientConfig.builder(server.baseUrl())
-        .name("secure-storage")
-        .meterRegistry(new SimpleMeterRegistry())
-        .retryPolicy(RetryPolicy.noRetry());
+        .callPolicy(
+            CallPolicy.builder()
+                .service("secure-storage")
+                .meterRegistry(new SimpleMeterRegistry())
+                .retryPolicy(RetryPolicy.noRetry())
+                .build());
   }
 
   private void startServer(boolean needClientAuth) throws Exception {
@@ -87,7 +91,7 @@ class TlsTest {
   @Test
   void anExplicitOptOutConnectsToAnUntrustedServerOutsideProduction() throws Exception {
     startServer(false);
-    client = config().environment("development").disableTlsVerification().buildClient();
+    client = config().environment(Environment.DEVELOPMENT).disableTlsVerification().buildClient();
     assertThat(client.execute(HttpRequest.get("/x")).status()).isEqualTo(200);
   }
 

@@ -3,6 +3,7 @@ package dev.lifeline.demo.internal;
 import com.sun.net.httpserver.HttpServer;
 import dev.lifeline.active.ActiveOptions;
 import dev.lifeline.active.LeaseStore;
+import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.core.Jitter;
 import dev.lifeline.core.RetryBudget;
@@ -224,9 +225,12 @@ public final class Demo {
       LifelineHttpClient http =
           LifelineHttpClient.create(
               HttpClientConfig.builder(storage.baseUri())
-                  .name("storage")
-                  .circuitBreakers(storageBreakers)
-                  .meterRegistry(registry)
+                  .callPolicy(
+                      CallPolicy.builder()
+                          .service("storage")
+                          .circuitBreakers(storageBreakers)
+                          .meterRegistry(registry)
+                          .build())
                   .build());
       closeables.add(http);
 

@@ -1,5 +1,6 @@
 package dev.lifeline.demo.internal;
 
+import dev.lifeline.core.CallPolicy;
 import dev.lifeline.http.HttpClientConfig;
 import dev.lifeline.http.HttpRequest;
 import dev.lifeline.http.LifelineHttpClient;
@@ -35,8 +36,11 @@ final class HttpScenario {
           LifelineHttpClient client =
               LifelineHttpClient.create(
                   HttpClientConfig.builder(backend.baseUri())
-                      .name("storage")
-                      .meterRegistry(new SimpleMeterRegistry())
+                      .callPolicy(
+                          CallPolicy.builder()
+                              .service("storage")
+                              .meterRegistry(new SimpleMeterRegistry())
+                              .build())
                       .build())) {
         HttpRequest req = HttpRequest.get("/objects/a");
         Load.Call rawCall = () -> get(raw, uri);

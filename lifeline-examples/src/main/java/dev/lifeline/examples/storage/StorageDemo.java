@@ -1,7 +1,9 @@
 package dev.lifeline.examples.storage;
 
+import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.core.RetryPolicy;
+import dev.lifeline.http.Environment;
 import dev.lifeline.http.HttpClientConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -40,21 +42,20 @@ public final class StorageDemo {
         StorageClient storage =
             StorageClient.create(
                 HttpClientConfig.builder(server.baseUrl())
-                    .name("storage")
-                    .environment("development")
-                    .meterRegistry(meters)
-                    .retryPolicy(
-                        RetryPolicy.builder()
-                            .maxAttempts(2)
-                            .backoff(RetryPolicy.defaults().backoff())
-                            .build())
-                    .circuitBreakers(
-                        CircuitBreakers.builder()
-                            .slidingWindowSize(4)
-                            .minimumNumberOfCalls(4)
-                            .waitDurationInOpenState(Duration.ofSeconds(30))
+                    .callPolicy(
+                        CallPolicy.builder()
+                            .service("storage")
                             .meterRegistry(meters)
+                            .retryPolicy(RetryPolicy.builder().maxAttempts(2).build())
+                            .circuitBreakers(
+                                CircuitBreakers.builder()
+                                    .slidingWindowSize(4)
+                                    .minimumNumberOfCalls(4)
+                                    .waitDurationInOpenState(Duration.ofSeconds(30))
+                                    .meterRegistry(meters)
+                                    .build())
                             .build())
+                    .environment(Environment.DEVELOPMENT)
                     .build())) {
       out.accept("storage server listening on " + server.baseUrl());
 

@@ -17,8 +17,10 @@ import java.util.regex.Pattern;
 
 /**
  * A small in-memory storage service speaking the watermark API, for the demo and the tests: {@code
- * GET/PUT /api/v1/watermarks/{source_id}} and {@code GET /health}. It can be switched into an
- * outage (every call answers 503) to show the client's breaker and errors.
+ * GET/PUT /api/v1/watermarks/{source_id}} and {@code GET /health}. A source without watermark is a
+ * 404 with its own answer, {@code {"error":"watermark_not_found","source_id":...}}, distinct from
+ * the 404 of an unknown route ({@code no_such_route}). It can be switched into an outage (every
+ * call answers 503) to show the client's breaker and errors.
  *
  * <p>Thread-safe: watermarks live in a concurrent map; the outage switch is volatile.
  */
@@ -77,19 +79,17 @@ public final class StorageServer implements AutoCloseable {
       String path = ex.getRequestURI().getPath();
       if (path.equals("/health") && ex.getRequestMethod().equals("GET")) {
         reply(
-            ex,
-            outage ? 503 : 200,
-            outage ? "{\"status\":\"unhealthy\"}" : "{\"status\":\"healthy\"}");
+            ex, outage ? 503 : 200, "{\"status\":\"" + (outage ? "unhealthy" : "healthy") + "\"}");
         return;
       }
       Matcher m = WATERMARK.matcher(path);
       if (!m.matches()) {
-        reply(ex, 404, "{\"error\":\"no such route\"}");
+        reply(ex, 404, WatermarkJson.error("no_such_route", null));
         return;
       }
       apiRequests.incrementAndGet();
       if (outage) {
-        reply(ex, 503, "{\"error\":\"storage is down\"}");
+        reply(ex, 503, WatermarkJson.error("storage_down", null));
         return;
       }
       String sourceId = m.group(1);
@@ -97,17 +97,19 @@ public final class StorageServer implements AutoCloseable {
         case "GET" -> {
           Watermark w = watermarks.get(sourceId);
           if (w == null) {
-            reply(ex, 404, "{\"error\":\"no watermark\"}");
+            reply(ex, 404, WatermarkJson.error(WatermarkJson.WATERMARK_NOT_FOUND, sourceId));
           } else {
             reply(ex, 200, WatermarkJson.watermark(w));
           }
         }
         case "PUT" -> {
           WatermarkJson.Update u;
+          RunStatus status;
           try {
             u = WatermarkJson.parseUpdate(body);
-          } catch (IllegalArgumentException e) {
-            reply(ex, 400, "{\"error\":\"bad request\"}");
+            status = WatermarkJson.status(u.status());
+          } catch (WatermarkJson.InvalidJsonException e) {
+            reply(ex, 400, WatermarkJson.error("bad_request", sourceId));
             return;
           }
           lastUpdateBody = body;
@@ -118,15 +120,15 @@ public final class StorageServer implements AutoCloseable {
                           new Watermark(
                               k,
                               u.timestamp(),
-                              u.status() == RunStatus.SUCCESS
+                              status == RunStatus.SUCCESS
                                   ? u.timestamp()
                                   : old == null ? null : old.lastSuccessfulTimestamp(),
-                              u.status(),
+                              status,
                               u.errorMessage()))
                   != null;
           reply(ex, created ? 200 : 500, "{\"ok\":true}");
         }
-        default -> reply(ex, 405, "{\"error\":\"method not allowed\"}");
+        default -> reply(ex, 405, WatermarkJson.error("method_not_allowed", null));
       }
     }
   }

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.core.RetryPolicy;
+import dev.lifeline.http.Environment;
 import dev.lifeline.http.ErrorType;
 import dev.lifeline.http.HealthCheckFailedException;
 import dev.lifeline.http.HttpClientConfig;
@@ -49,20 +51,23 @@ class StorageClientTest {
 
   private HttpClientConfig.Builder config(String baseUrl, String environment) {
     return HttpClientConfig.builder(baseUrl)
-        .name("storage")
-        .environment(environment)
-        .meterRegistry(meters)
-        .ticker(clock)
-        .sleeper(clock::forward)
-        .retryPolicy(RetryPolicy.builder().maxAttempts(2).build())
-        .circuitBreakers(
-            CircuitBreakers.builder()
-                .slidingWindowSize(4)
-                .minimumNumberOfCalls(4)
-                .waitDurationInOpenState(Duration.ofSeconds(30))
-                .clock(clock.clock())
+        .callPolicy(
+            CallPolicy.builder()
+                .service("storage")
                 .meterRegistry(meters)
-                .build());
+                .ticker(clock)
+                .retryPolicy(RetryPolicy.builder().maxAttempts(2).build())
+                .circuitBreakers(
+                    CircuitBreakers.builder()
+                        .slidingWindowSize(4)
+                        .minimumNumberOfCalls(4)
+                        .waitDurationInOpenState(Duration.ofSeconds(30))
+                        .clock(clock.clock())
+                        .meterRegistry(meters)
+                        .build())
+                .build())
+        .environment(Environment.of(environment))
+        .sleeper(clock::forward);
   }
 
   private StorageClient client(String environment) {
@@ -156,7 +161,7 @@ class StorageClientTest {
     client("production");
     assertThatThrownBy(client::healthCheck)
         .isInstanceOf(HealthCheckFailedException.class)
-        .hasMessageContaining("in production");
+        .hasMessageContaining("'storage'");
     server.outage(false);
     assertThat(client.healthCheck()).isTrue();
   }
@@ -170,6 +175,10 @@ class StorageClientTest {
   }
 
   private String garbageServer(String contentType, String body) throws Exception {
+    return fakeStorage(200, contentType, body);
+  }
+
+  private String fakeStorage(int status, String contentType, String body) throws Exception {
     garbage = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
     garbage.createContext(
         "/",
@@ -177,7 +186,7 @@ class StorageClientTest {
           try (ex) {
             byte[] b = body.getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", contentType);
-            ex.sendResponseHeaders(200, b.length);
+            ex.sendResponseHeaders(status, b.length);
             ex.getResponseBody().write(b);
           }
         });
@@ -224,5 +233,86 @@ class StorageClientTest {
     assertThatThrownBy(() -> client.getWatermark("src-1"))
         .isInstanceOf(StorageProtocolException.class)
         .hasMessageContaining("'other'");
+  }
+
+  // Regression (review "Storage example"): a routing 404 (wrong base path, an ingress route
+  // missing during a deploy) was read as "no watermark" and restarted the collection from scratch.
+  @Test
+  void anHtml404FromAWrongRouteIsATypedErrorNotAMissingWatermark() throws Exception {
+    client =
+        StorageClient.create(
+            config(
+                    fakeStorage(404, "text/html", "<html><body>404 Not Found</body></html>"),
+                    "development")
+                .build());
+    assertThatThrownBy(() -> client.getWatermark("src-1"))
+        .isInstanceOf(StorageMisroutedException.class)
+        .hasMessageContaining("404")
+        .hasMessageContaining("/api/v1/watermarks/src-1");
+  }
+
+  @Test
+  void aWrongBasePathOnTheRealServerIsATypedErrorNotAMissingWatermark() {
+    client = StorageClient.create(config(server.baseUrl() + "/v2", "development").build());
+    assertThatThrownBy(() -> client.getWatermark("src-1"))
+        .isInstanceOf(StorageMisroutedException.class);
+  }
+
+  @Test
+  void unknownFieldsTheServerAddsAreIgnored() throws Exception {
+    client =
+        StorageClient.create(
+            config(
+                    garbageServer(
+                        "application/json",
+                        "{\"source_id\":\"src-1\",\"last_run_timestamp\":\"2026-01-01T00:00:00Z\","
+                            + "\"status\":\"success\",\"labels\":{\"team\":\"secops\"},"
+                            + "\"history\":[1,2,3]}"),
+                    "development")
+                .build());
+    Watermark w = client.getWatermark("src-1").orElseThrow();
+    assertThat(w.lastRunTimestamp()).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
+    assertThat(w.status()).isEqualTo(RunStatus.SUCCESS);
+  }
+
+  @Test
+  void aMissingRequiredFieldIsATypedErrorNamingIt() throws Exception {
+    client =
+        StorageClient.create(
+            config(
+                    garbageServer(
+                        "application/json", "{\"source_id\":\"src-1\",\"status\":\"success\"}"),
+                    "development")
+                .build());
+    assertThatThrownBy(() -> client.getWatermark("src-1"))
+        .isInstanceOf(StorageProtocolException.class)
+        .hasMessageContaining("last_run_timestamp");
+  }
+
+  @Test
+  void aTimestampWithoutOffsetIsReadAsUtcWithAWarning() throws Exception {
+    client =
+        StorageClient.create(
+            config(
+                    garbageServer(
+                        "application/json",
+                        "{\"source_id\":\"src-1\",\"last_run_timestamp\":\"2026-03-01T10:15:30\","
+                            + "\"status\":\"success\"}"),
+                    "development")
+                .build());
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+    Watermark w;
+    try {
+      w = client.getWatermark("src-1").orElseThrow();
+    } finally {
+      System.setErr(original);
+    }
+    assertThat(w.lastRunTimestamp()).isEqualTo(Instant.parse("2026-03-01T10:15:30Z"));
+    assertThat(captured.toString(StandardCharsets.UTF_8))
+        .contains("WARN")
+        .contains("last_run_timestamp")
+        .contains("2026-03-01T10:15:30");
   }
 }

@@ -57,6 +57,11 @@ public final class AttemptEvidence extends ClientStreamTracer.Factory {
     local = true;
   }
 
+  /** Whether Lifeline failed the attempt itself, before any stream existed. */
+  public boolean isLocal() {
+    return local;
+  }
+
   /**
    * Whether the request provably never left this client: Lifeline failed the attempt itself, or
    * grpc made a stream for it whose headers were never written. An attempt that went through a

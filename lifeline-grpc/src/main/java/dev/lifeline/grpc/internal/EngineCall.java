@@ -672,7 +672,11 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       AttemptOutcome outcome =
           AttemptOutcome.failure(kind, GrpcFailures.describe(status))
               .pushback(GrpcFailures.pushback(trailers));
-      if (GrpcFailures.neverProcessed(status, trailers) || evidence.neverSent()) {
+      if (evidence.isLocal()) {
+        // Failed here, before anything existed (no members, a closed channel): says nothing
+        // about any server, so the breaker records nothing.
+        outcome = outcome.local();
+      } else if (GrpcFailures.neverProcessed(status, trailers) || evidence.neverSent()) {
         outcome = outcome.notSent();
       }
       if (handle.redirected()) {

@@ -1,2 +1,2 @@
-/** The storage example's wire format: a small strict JSON codec. Not API. */
+/** The storage example's wire format: the watermark API's JSON shapes on Jackson. Not API. */
 package dev.lifeline.examples.storage.internal;
