@@ -476,7 +476,7 @@ class CallExecutionTest {
   @Test
   void aDeferredFailureLogIsOneWarnCarryingTheTransportsErrorTypeFieldsAndException() {
     CallPolicy p = policy(RetryPolicy.noRetry()).build();
-    CallExecution call = p.start("t", M).deferFailureLog();
+    CallExecution call = p.start("t", M, null, true).deferFailureLog();
     Decision[] d = new Decision[1];
     String engineOnly =
         stderrOf(
