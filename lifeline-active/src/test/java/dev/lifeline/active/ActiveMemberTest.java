@@ -530,7 +530,8 @@ class ActiveMemberTest {
   @Test
   @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void aGracefulCloseKeepsRenewingWhileItDrainsThenHandsOverAtOnce() throws Exception {
-    ActiveMember a = member("a", store);
+    ActiveMember a =
+        member("a", store, ActiveOptions.builder().drainTimeout(Duration.ofSeconds(30)).build());
     clock.runDueTasks();
     ActiveMember b = member("b", store);
     clock.forward(Duration.ofMillis(10));

@@ -275,7 +275,9 @@ public final class NatsLeaseStore implements LeaseStore {
       }
       lastEpoch = epoch;
       return new Bucket(c, c.keyValue(bucketName, kvo), kvm, epoch);
-    } catch (IOException | JetStreamApiException e) {
+    } catch (LeaseStoreException e) {
+      throw e;
+    } catch (IOException | JetStreamApiException | RuntimeException e) {
       throw new LeaseStoreException(
           "cannot open NATS bucket " + bucketName + ": " + redactor.redact(e.getMessage()),
           redactor.sanitize(e));

@@ -396,14 +396,20 @@ class NatsLeaseStoreTest {
         toClose.add(m);
         m.start();
       }
-      Thread.sleep(800); // a few retries' worth of logs (not a wait for a condition)
+      // Retries logged by the two failing members, and the working one's election.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  out.text().contains("became ACTIVE")
+                      && out.text().split("lease store unreachable", -1).length > 4);
       for (AutoCloseable c : toClose) {
         c.close();
       }
       toClose.clear();
       logs = out.text();
     }
-    assertThat(logs).as("the test saw the logs").contains("lease store unreachable");
+    assertThat(logs).as("the test saw the logs").contains("NATS lease store connection event");
     assertThat(logs + thrown).doesNotContain("SECRET");
   }
 

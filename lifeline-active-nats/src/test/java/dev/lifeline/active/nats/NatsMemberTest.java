@@ -5,7 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.lifeline.active.ActiveMember;
 import dev.lifeline.active.ActiveOptions;
+import dev.lifeline.active.ControllableStore;
 import dev.lifeline.active.GroupId;
+import dev.lifeline.active.LeaseStore;
 import dev.lifeline.active.nats.internal.LeaseCodec;
 import io.nats.client.Connection;
 import io.nats.client.KeyValueManagement;
@@ -61,12 +63,20 @@ class NatsMemberTest {
   }
 
   private ActiveMember member(String id, ActiveOptions options) {
+    return member(id, options, store());
+  }
+
+  private NatsLeaseStore store() {
     NatsLeaseStore s =
         NatsLeaseStore.builder(nats.url())
             .bucket(bucket)
             .requestTimeout(Duration.ofMillis(300))
             .build();
     toClose.add(s);
+    return s;
+  }
+
+  private ActiveMember member(String id, ActiveOptions options, LeaseStore s) {
     ActiveMember m = ActiveMember.builder(GROUP, id, s).address(id + ":1").options(options).build();
     toClose.add(m);
     m.start();
@@ -109,7 +119,6 @@ class NatsMemberTest {
     List<ActiveMember> members =
         List.of(member("m1", FAST), member("m2", FAST), member("m3", FAST));
     await().atMost(Duration.ofSeconds(10)).until(() -> active(members).isPresent());
-    Thread.sleep(300); // a few renewals, so the old bucket's revisions grow past the first ones
     long before = active(members).orElseThrow();
     KeyValueManagement kvm = raw().keyValueManagement();
     kvm.delete(bucket);
@@ -151,14 +160,18 @@ class NatsMemberTest {
 
   // Regression (issue 13): an operator's delete was ignored while ACTIVE.
   @Test
-  void anOperatorsDeleteMakesTheActiveStepDown() throws Exception {
-    ActiveMember a = member("a", ActiveOptions.defaults());
+  void anOperatorsDeleteMakesTheActiveStepDownThroughItsWatch() throws Exception {
+    ControllableStore aStore = new ControllableStore(store());
+    ActiveMember a = member("a", ActiveOptions.defaults(), aStore);
+    toClose.add(aStore::unstall); // closed first: a's close() waits for its hanging renewal
     await().atMost(Duration.ofSeconds(10)).until(a::isActive);
     ActiveMember b = member("b", ActiveOptions.defaults());
     await().atMost(Duration.ofSeconds(5)).until(() -> b.knownActive().isPresent());
+    // a's renewals hang from now on, so only its watch can tell it; its local deadline is at least
+    // ttl - safetyMargin - heartbeat = 900 ms away.
+    aStore.stallRenewals();
     raw().keyValue(bucket).delete(LeaseCodec.key(GROUP));
-    // Well before a's next renewal (400 ms) could have told it.
-    await().atMost(Duration.ofMillis(300)).until(() -> !a.isActive());
+    await().atMost(Duration.ofMillis(600)).until(() -> !a.isActive());
     await().atMost(Duration.ofSeconds(5)).until(() -> a.isActive() ^ b.isActive());
   }
 }

@@ -50,7 +50,7 @@ public final class BucketRules {
               + " replicas (expected: off: any replica answers a direct get, lagging ones"
               + " included, so a read could show a lease that is long gone)");
     }
-    if (c.getMirror() != null || !c.getSources().isEmpty()) {
+    if (c.getMirror() != null || (c.getSources() != null && !c.getSources().isEmpty())) {
       p.add(
           "mirror or sources: set (expected: none: the leases must be written and read in this"
               + " bucket itself)");
