@@ -156,12 +156,7 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
       return admit(permit.get(), callContext, call, headers, next);
     }
     rejected.increment();
-    Optional<Lease> active = otherActive();
-    call.close(
-        NotActive.status(member.id(), member.group().toString()),
-        NotActive.trailers(
-            active.map(Lease::holderId).orElse(null),
-            active.map(Lease::holderAddress).orElse(null)));
+    call.close(notActive(), hint());
     return new ServerCall.Listener<>() {};
   }
 
@@ -248,12 +243,7 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
       revoked.increment();
       if (!handlerStarted) {
         // The handler never ran: the client may safely send the call elsewhere.
-        Optional<Lease> active = otherActive();
-        call.closeForInterceptor(
-            NotActive.status(member.id(), member.group().toString()),
-            NotActive.trailers(
-                active.map(Lease::holderId).orElse(null),
-                active.map(Lease::holderAddress).orElse(null)));
+        call.closeForInterceptor(notActive(), hint());
         permit.close();
       } else {
         // The handler already acted: NOT_ACTIVE would invite a retry elsewhere of work that may
@@ -317,8 +307,16 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
     }
   }
 
-  private Optional<Lease> otherActive() {
-    return member.knownActive().filter(l -> !l.holder().incarnation().equals(member.incarnation()));
+  private Status notActive() {
+    return NotActive.status(member.id(), member.group().toString());
+  }
+
+  /** Trailers naming the member this one believes active, unless that is itself. */
+  private Metadata hint() {
+    Optional<Lease> active =
+        member.knownActive().filter(l -> !l.holder().incarnation().equals(member.incarnation()));
+    return NotActive.trailers(
+        active.map(Lease::holderId).orElse(null), active.map(Lease::holderAddress).orElse(null));
   }
 
   /**

@@ -38,7 +38,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -994,7 +993,7 @@ public final class NatsLeaseStore implements LeaseStore {
           s.add(colon < 0 ? info : info.substring(colon + 1));
         }
       }
-      return Arrays.asList(s.toArray(new String[0]));
+      return s;
     }
   }
 }
