@@ -7,7 +7,9 @@ import java.util.Objects;
 
 /**
  * Drives the standard gRPC health service from a member's role: SERVING while ACTIVE, NOT_SERVING
- * while STANDBY, for the given service names. Thread-safe.
+ * while STANDBY, for the given service names. Each update reads the member's state at that moment
+ * instead of trusting the event it reacts to, and updates of one binding are serialized, so the
+ * last update always shows the current role. Thread-safe.
  */
 public final class ActiveHealth {
 
@@ -28,14 +30,18 @@ public final class ActiveHealth {
     if (names.isEmpty()) {
       throw new IllegalArgumentException("serviceNames: [] (expected: >= 1 name)");
     }
-    member.addListener((role, token) -> set(health, names, role));
-    set(health, names, member.isActive() ? Role.ACTIVE : Role.STANDBY);
+    Object binding = new Object();
+    member.addListener((role, token) -> update(binding, member, health, names));
+    update(binding, member, health, names);
   }
 
-  private static void set(HealthStatusManager health, List<String> names, Role role) {
-    ServingStatus s = role == Role.ACTIVE ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
-    for (String n : names) {
-      health.setStatus(n, s);
+  private static void update(
+      Object binding, ActiveMember member, HealthStatusManager health, List<String> names) {
+    synchronized (binding) {
+      ServingStatus s = member.isActive() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+      for (String n : names) {
+        health.setStatus(n, s);
+      }
     }
   }
 }

@@ -17,9 +17,14 @@ import java.util.concurrent.ScheduledExecutorService;
  * and steps down to STANDBY as soon as it cannot prove it still holds it.
  *
  * <p>Lifecycle: {@link #start()} begins as STANDBY and tries to acquire at once; {@link #close()}
- * steps down, drains in-flight exclusive calls and releases the lease so a standby takes over
- * immediately. Store errors never stop the member: it retries with backoff, staying STANDBY until
- * it holds a lease.
+ * stops admitting, drains in-flight exclusive calls under the still-renewed lease and then releases
+ * it, so a standby takes over immediately. Store errors and bugs never stop the member: it retries
+ * with backoff, staying STANDBY until it holds a lease.
+ *
+ * <p>Identity: each member object draws a random {@linkplain #incarnation() incarnation} and writes
+ * it beside its id. Two live processes with one id (a surge deploy, a copied configuration, a
+ * paused process whose replacement started) are two holders: the second waits until the first one's
+ * lease expires or is released, and the first steps down when it sees the second's lease.
  *
  * <p>Metrics (tags {@code service}, {@code group}, {@code member}): gauge {@code
  * lifeline.active.role} (1 active, 0 standby), counters {@code lifeline.active.elections} (tag
@@ -46,6 +51,9 @@ public interface ActiveMember extends AutoCloseable {
   /** This member's id. */
   String id();
 
+  /** This member object's incarnation: random, unique per object, written beside the id. */
+  String incarnation();
+
   /** The address clients are hinted to when this member is active. */
   String address();
 
@@ -57,7 +65,8 @@ public interface ActiveMember extends AutoCloseable {
 
   /**
    * Whether this member is ACTIVE and its local lease deadline has not passed, checked against the
-   * ticker on each call so that a stalled scheduler cannot extend a tenure.
+   * ticker on each call so that a stalled scheduler cannot extend a tenure. False from the moment
+   * {@link #close()} begins.
    */
   boolean isActive();
 
@@ -65,9 +74,12 @@ public interface ActiveMember extends AutoCloseable {
   OptionalLong fencingToken();
 
   /**
-   * Admits one exclusive call if this member {@linkplain #isActive() is active}.
+   * Admits one exclusive call if this member {@linkplain #isActive() is active}. The caller checks
+   * {@link ExclusivePermit#isCurrent()} again right before running the call's work, and runs it in
+   * {@link ExclusivePermit#newContext} ({@link ExclusiveInterceptor} does both).
    *
-   * @return a permit to close when the call ends, or empty on a standby
+   * @return a permit to close when the call completes or is cancelled, or empty on a standby and
+   *     once {@link #close()} began
    */
   Optional<ExclusivePermit> tryEnterExclusive();
 
@@ -97,14 +109,21 @@ public interface ActiveMember extends AutoCloseable {
   /** Diagnostics snapshot. */
   GroupState state();
 
-  /** Adds a listener for role changes. */
+  /**
+   * Adds a listener for role changes. Events reach the listeners one at a time, in the order the
+   * changes happened.
+   */
   void addListener(RoleListener listener);
 
   /**
-   * Graceful stop: steps down, waits up to the drain timeout for in-flight exclusive calls, then
-   * releases the lease. If exclusive calls are being held ({@link #awaitLeader}), it then waits
-   * until they are answered: until the successor is observed, at most their own wait. Idempotent;
-   * never throws for store errors (it logs them).
+   * Graceful stop. At once: stops admitting exclusive calls and reports STANDBY. Then it waits up
+   * to the drain timeout for the admitted calls to complete, still renewing the lease so that they
+   * stay covered, and releases the lease. If calls still run when the drain timeout passes, their
+   * contexts are cancelled and the lease is <em>not</em> released: it expires by itself within one
+   * TTL, never while they might still be writing under a live lease elsewhere. Finally, if
+   * exclusive calls are being held ({@link #awaitLeader}), it waits until they are answered: until
+   * the successor is observed, at most their own wait. Idempotent; never throws for store errors
+   * (it logs them).
    */
   @Override
   void close();
@@ -161,8 +180,9 @@ public interface ActiveMember extends AutoCloseable {
     }
 
     /**
-     * Runs renewals, polls and the deadline check. Default: two daemon threads owned by the member,
-     * so the deadline check runs even while a renewal blocks.
+     * Runs renewals, polls, the deadline check and the deadlines of exclusive calls' contexts.
+     * Default: two daemon threads owned by the member, so the deadline check runs even while a
+     * renewal blocks.
      */
     public Builder scheduler(ScheduledExecutorService scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");

@@ -59,7 +59,10 @@ public final class ActiveOptions {
     return maxStoreBackoff;
   }
 
-  /** How long a graceful close waits for in-flight exclusive calls before releasing the lease. */
+  /**
+   * How long a graceful close waits for in-flight exclusive calls. Calls still running then have
+   * their contexts cancelled, and the lease is left to expire rather than released under them.
+   */
   public Duration drainTimeout() {
     return drainTimeout;
   }

@@ -2,14 +2,14 @@ package dev.lifeline.active;
 
 import dev.lifeline.grpc.NotActive;
 import io.grpc.Context;
-import io.grpc.Contexts;
 import io.grpc.Deadline;
-import io.grpc.ForwardingServerCallListener;
+import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -21,7 +21,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -31,9 +30,20 @@ import java.util.function.Supplier;
  * member.
  *
  * <p>On a standby, an exclusive call is answered with {@link NotActive#status} plus trailers naming
- * the member believed active (the leader hint). On the active member the call runs with its
- * tenure's token available through {@link FencingToken#current()} and counts as in flight, so that
- * {@link ActiveMember#close()} drains it before releasing the lease.
+ * the member believed active (the leader hint). On the active member the call is admitted when its
+ * headers arrive and counts as in flight until it completes or is cancelled, so that {@link
+ * ActiveMember#close()} drains it and never releases the lease under it.
+ *
+ * <p>Admission is not enough: the handler runs later (a unary handler at half-close, after the
+ * request arrived), possibly after the tenure ended. So the tenure and token are checked again
+ * right before each message and the half-close reach the handler. If the tenure ended and the
+ * handler has not run yet (unary and server-streaming calls before half-close), the call is
+ * answered NOT_ACTIVE, which is safe to retry elsewhere. If the handler may have acted already
+ * (client-streaming and bidi calls, whose handler grpc-stub starts with the call), the call is
+ * closed with ABORTED and the handler gets {@code onCancel}. Every callback runs in a context
+ * carrying the token ({@link FencingToken#current()}), whose deadline is the tenure's local
+ * deadline and which is cancelled when the tenure ends: see {@link FencingToken} for what a handler
+ * must do with both.
  *
  * <p>During an election (the lease was released, the known active's lease is about to run out, or
  * this member is handing over in {@link ActiveMember#close()}) an exclusive call is not answered at
@@ -43,8 +53,9 @@ import java.util.function.Supplier;
  * and a crash costs them about one TTL, not a TTL plus their backoff.
  *
  * <p>Metrics (tags {@code service}, {@code group}): {@code lifeline.active.exclusive.calls} (tag
- * {@code outcome}: admitted, not_active) and {@code lifeline.active.exclusive.held} (calls held
- * through an election; each ends as admitted or not_active). Immutable and thread-safe.
+ * {@code outcome}: admitted, not_active, revoked: admitted, then stopped because the tenure ended
+ * before the handler could go on) and {@code lifeline.active.exclusive.held} (calls held through an
+ * election; each ends as admitted or not_active). Immutable and thread-safe.
  */
 public final class ExclusiveInterceptor implements ServerInterceptor {
 
@@ -54,6 +65,7 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
   private final Counter admitted;
   private final Counter rejected;
   private final Counter held;
+  private final Counter revoked;
 
   private ExclusiveInterceptor(Builder b) {
     this.member = b.member;
@@ -71,6 +83,12 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
             .tag("service", g.service())
             .tag("group", g.group())
             .tag("outcome", "not_active")
+            .register(b.registry);
+    this.revoked =
+        Counter.builder("lifeline.active.exclusive.calls")
+            .tag("service", g.service())
+            .tag("group", g.group())
+            .tag("outcome", "revoked")
             .register(b.registry);
     this.held =
         Counter.builder("lifeline.active.exclusive.held")
@@ -138,12 +156,7 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
       return admit(permit.get(), callContext, call, headers, next);
     }
     rejected.increment();
-    Optional<Lease> active = member.knownActive().filter(l -> !l.heldBy(member.id()));
-    call.close(
-        NotActive.status(member.id(), member.group().toString()),
-        NotActive.trailers(
-            active.map(Lease::holderId).orElse(null),
-            active.map(Lease::holderAddress).orElse(null)));
+    call.close(notActive(), hint());
     return new ServerCall.Listener<>() {};
   }
 
@@ -154,52 +167,210 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
       Metadata headers,
       ServerCallHandler<ReqT, RespT> next) {
     admitted.increment();
-    AtomicBoolean released = new AtomicBoolean();
-    Runnable end =
-        () -> {
-          if (released.compareAndSet(false, true)) {
-            p.close();
-          }
-        };
-    Context ctx = callContext.withValue(FencingToken.KEY, p.fencingToken());
+    GuardedCall<ReqT, RespT> guarded = new GuardedCall<>(call);
     ServerCall.Listener<ReqT> delegate;
+    Context.CancellableContext ctx = p.newContext(callContext);
+    Context previous = ctx.attach();
     try {
-      delegate = Contexts.interceptCall(ctx, call, headers, next);
-    } catch (RuntimeException e) {
-      end.run();
+      delegate = next.startCall(guarded, headers);
+    } catch (RuntimeException | Error e) {
+      p.close();
       throw e;
+    } finally {
+      ctx.detach(previous);
     }
-    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<ReqT>(delegate) {
-      @Override
-      public void onHalfClose() {
-        try {
-          super.onHalfClose();
-        } finally {
-          // Unary handlers complete inside onHalfClose; streaming ones end in onComplete/onCancel.
-          if (call.getMethodDescriptor().getType() == MethodDescriptor.MethodType.UNARY) {
-            end.run();
-          }
-        }
-      }
+    return new ExclusiveListener<>(delegate, p, callContext, guarded);
+  }
 
-      @Override
-      public void onComplete() {
-        try {
-          super.onComplete();
-        } finally {
-          end.run();
-        }
-      }
+  /**
+   * Whether grpc-stub runs the handler of {@code type} when the call starts, rather than at
+   * half-close: then the handler may have acted before any check at a message, and a call stopped
+   * there must not be answered NOT_ACTIVE ("never processed, go elsewhere").
+   */
+  static boolean handlerRunsAtStart(MethodDescriptor.MethodType type) {
+    return type != MethodDescriptor.MethodType.UNARY
+        && type != MethodDescriptor.MethodType.SERVER_STREAMING;
+  }
 
-      @Override
-      public void onCancel() {
-        try {
-          super.onCancel();
-        } finally {
-          end.run();
-        }
+  /**
+   * Runs an admitted call: every callback in a fresh {@link ExclusivePermit#newContext} (the token,
+   * the tenure's current deadline, cancelled at step-down), and a tenure check right before the
+   * handler gets a message or the half-close, since admission happened when the headers arrived.
+   * The permit is closed when the call completes or is cancelled, not when a callback returns: an
+   * asynchronous handler still runs then. grpc delivers the callbacks one at a time, so the fields
+   * need no lock.
+   */
+  private final class ExclusiveListener<ReqT, RespT> extends ServerCall.Listener<ReqT> {
+    private final ServerCall.Listener<ReqT> delegate;
+    private final ExclusivePermit permit;
+    private final Context callContext;
+    private final GuardedCall<ReqT, RespT> call;
+    private boolean handlerStarted;
+    private boolean stopped;
+    private boolean terminalDelivered;
+
+    ExclusiveListener(
+        ServerCall.Listener<ReqT> delegate,
+        ExclusivePermit permit,
+        Context callContext,
+        GuardedCall<ReqT, RespT> call) {
+      this.delegate = delegate;
+      this.permit = permit;
+      this.callContext = callContext;
+      this.call = call;
+      this.handlerStarted = handlerRunsAtStart(call.getMethodDescriptor().getType());
+    }
+
+    private void inTenure(Runnable step) {
+      Context.CancellableContext ctx = permit.newContext(callContext);
+      Context previous = ctx.attach();
+      try {
+        step.run();
+      } finally {
+        ctx.detach(previous);
       }
-    };
+    }
+
+    /** Whether the handler may get the next message or the half-close; stops the call if not. */
+    private boolean mayProceed() {
+      if (stopped) {
+        return false;
+      }
+      if (permit.isCurrent()) {
+        return true;
+      }
+      stopped = true;
+      revoked.increment();
+      if (!handlerStarted) {
+        // The handler never ran: the client may safely send the call elsewhere.
+        call.closeForInterceptor(notActive(), hint());
+        permit.close();
+      } else {
+        // The handler already acted: NOT_ACTIVE would invite a retry elsewhere of work that may
+        // be half done. End the call plainly and tell the handler it is cancelled.
+        call.closeForInterceptor(
+            Status.ABORTED.withDescription(
+                "exclusive call stopped: this member's tenure (token "
+                    + permit.fencingToken()
+                    + ") ended while the call ran; part of it may have been processed"),
+            new Metadata());
+        terminalDelivered = true;
+        inTenure(delegate::onCancel);
+      }
+      return false;
+    }
+
+    @Override
+    public void onMessage(ReqT message) {
+      if (mayProceed()) {
+        inTenure(() -> delegate.onMessage(message));
+      }
+    }
+
+    @Override
+    public void onHalfClose() {
+      if (mayProceed()) {
+        handlerStarted = true;
+        inTenure(delegate::onHalfClose);
+      }
+    }
+
+    @Override
+    public void onReady() {
+      if (!stopped) {
+        inTenure(delegate::onReady);
+      }
+    }
+
+    @Override
+    public void onCancel() {
+      try {
+        if (!terminalDelivered) {
+          terminalDelivered = true;
+          inTenure(delegate::onCancel);
+        }
+      } finally {
+        permit.close();
+      }
+    }
+
+    @Override
+    public void onComplete() {
+      try {
+        if (!terminalDelivered) {
+          terminalDelivered = true;
+          inTenure(delegate::onComplete);
+        }
+      } finally {
+        permit.close();
+      }
+    }
+  }
+
+  private Status notActive() {
+    return NotActive.status(member.id(), member.group().toString());
+  }
+
+  /** Trailers naming the member this one believes active, unless that is itself. */
+  private Metadata hint() {
+    Optional<Lease> active =
+        member.knownActive().filter(l -> !l.holder().incarnation().equals(member.incarnation()));
+    return NotActive.trailers(
+        active.map(Lease::holderId).orElse(null), active.map(Lease::holderAddress).orElse(null));
+  }
+
+  /**
+   * The call as the handler sees it: once the interceptor has closed it, the handler's later writes
+   * and close are dropped instead of failing in the handler, and all writes are serialized because
+   * the interceptor and a handler thread may close concurrently.
+   */
+  private static final class GuardedCall<ReqT, RespT>
+      extends ForwardingServerCall.SimpleForwardingServerCall<ReqT, RespT> {
+
+    // Guarded by this.
+    private boolean closedByInterceptor;
+
+    GuardedCall(ServerCall<ReqT, RespT> call) {
+      super(call);
+    }
+
+    synchronized void closeForInterceptor(Status status, Metadata trailers) {
+      if (!closedByInterceptor) {
+        closedByInterceptor = true;
+        super.close(status, trailers);
+      }
+    }
+
+    @Override
+    public synchronized void sendHeaders(Metadata headers) {
+      if (!closedByInterceptor) {
+        super.sendHeaders(headers);
+      }
+    }
+
+    @Override
+    public synchronized void sendMessage(RespT message) {
+      if (!closedByInterceptor) {
+        super.sendMessage(message);
+      }
+    }
+
+    @Override
+    public synchronized void close(Status status, Metadata trailers) {
+      if (!closedByInterceptor) {
+        super.close(status, trailers);
+      }
+    }
+
+    @Override
+    public synchronized boolean isReady() {
+      return !closedByInterceptor && super.isReady();
+    }
+
+    @Override
+    public synchronized boolean isCancelled() {
+      return closedByInterceptor || super.isCancelled();
+    }
   }
 
   /**

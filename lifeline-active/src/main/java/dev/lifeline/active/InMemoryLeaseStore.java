@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -18,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * The embedded lease store for groups whose members share one JVM (the demo, tests). Expiry is
  * measured on the injected {@link Ticker} from the moment of each write, which is after the holder
  * started its request, as {@link LeaseStore} requires. Revisions come from one counter that only
- * grows, so tokens only grow across groups and tenures.
+ * grows, so tokens only grow across groups and tenures of one store object (epoch 0); a new store
+ * object starts again at 1, so downstream systems fenced across JVM restarts need the NATS store. A
+ * lease of another incarnation of the same member id is foreign, like any other holder's.
  *
  * <p>Thread-safe: all state is guarded by {@code this}; listeners are called outside the lock.
  */
@@ -27,6 +30,9 @@ public final class InMemoryLeaseStore implements LeaseStore {
   private static final Logger log = LoggerFactory.getLogger(InMemoryLeaseStore.class);
 
   private record Entry(Lease lease, long expiresAtNanos) {}
+
+  /** One store, one revision space for its whole life: the epoch never changes. */
+  private static final long EPOCH = 0;
 
   private final Ticker ticker;
   private final Clock clock;
@@ -37,8 +43,7 @@ public final class InMemoryLeaseStore implements LeaseStore {
   /** Guarded by this. */
   private long lastRevision;
 
-  private final Map<GroupId, List<Consumer<Optional<Lease>>>> watchers =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<GroupId, List<Consumer<LeaseEvent>>> watchers = new ConcurrentHashMap<>();
 
   private InMemoryLeaseStore(Ticker ticker, Clock clock) {
     this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -70,24 +75,19 @@ public final class InMemoryLeaseStore implements LeaseStore {
   }
 
   @Override
-  public Optional<Lease> acquire(
-      GroupId group, String holderId, String holderAddress, Duration ttl) {
+  public Acquisition acquire(GroupId group, LeaseHolder holder, Duration ttl) {
     Lease result;
-    boolean changedHolder;
     synchronized (this) {
       Entry e = live(group);
-      if (e != null && !e.lease().heldBy(holderId)) {
-        return Optional.of(e.lease());
+      if (e != null && !e.lease().heldBy(holder)) {
+        return Acquisition.notWon(Optional.of(e.lease()));
       }
       long rev = ++lastRevision;
       Instant now = clock.instant();
-      result = write(new Lease(group, holderId, holderAddress, rev, rev, now, now, ttl));
-      changedHolder = e == null;
+      result = write(new Lease(group, holder, EPOCH, rev, rev, now, now, ttl));
     }
-    if (changedHolder) {
-      notify(group, Optional.of(result));
-    }
-    return Optional.of(result);
+    notify(LeaseEvent.written(result));
+    return Acquisition.won(result);
   }
 
   @Override
@@ -103,8 +103,8 @@ public final class InMemoryLeaseStore implements LeaseStore {
           write(
               new Lease(
                   old.group(),
-                  old.holderId(),
-                  old.holderAddress(),
+                  old.holder(),
+                  EPOCH,
                   old.token(),
                   ++lastRevision,
                   old.acquiredAt(),
@@ -113,20 +113,24 @@ public final class InMemoryLeaseStore implements LeaseStore {
     }
     // Watchers see renewals, as on NATS, so standbys time a crashed holder's expiry from its last
     // renewal rather than from their last poll.
-    notify(lease.group(), Optional.of(renewed));
+    notify(LeaseEvent.written(renewed));
     return Optional.of(renewed);
   }
 
   @Override
   public boolean release(Lease lease) {
+    long rev;
     synchronized (this) {
       Entry e = live(lease.group());
       if (e == null || e.lease().revision() != lease.revision()) {
         return false;
       }
       entries.remove(lease.group());
+      // The delete takes a revision of its own, as a NATS delete marker does, so watchers can
+      // tell it from older news.
+      rev = ++lastRevision;
     }
-    notify(lease.group(), Optional.empty());
+    notify(LeaseEvent.deleted(lease.group(), EPOCH, rev));
     return true;
   }
 
@@ -137,20 +141,20 @@ public final class InMemoryLeaseStore implements LeaseStore {
   }
 
   @Override
-  public AutoCloseable watch(GroupId group, Consumer<Optional<Lease>> listener) {
-    List<Consumer<Optional<Lease>>> list =
+  public AutoCloseable watch(GroupId group, Consumer<LeaseEvent> listener) {
+    List<Consumer<LeaseEvent>> list =
         watchers.computeIfAbsent(group, g -> new CopyOnWriteArrayList<>());
     list.add(listener);
     return () -> list.remove(listener);
   }
 
-  private void notify(GroupId group, Optional<Lease> lease) {
-    for (Consumer<Optional<Lease>> l : watchers.getOrDefault(group, List.of())) {
+  private void notify(LeaseEvent event) {
+    for (Consumer<LeaseEvent> l : watchers.getOrDefault(event.group(), List.of())) {
       try {
-        l.accept(lease);
+        l.accept(event);
       } catch (RuntimeException e) {
         // A failing watcher is its own problem, not the writer's: the write has happened.
-        log.atWarn().addKeyValue("group", group).setCause(e).log("lease watcher failed");
+        log.atWarn().addKeyValue("group", event.group()).setCause(e).log("lease watcher failed");
       }
     }
   }

@@ -6,12 +6,17 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-/** Wraps a store so tests can kill it (every call fails) or stall renewals (like a long GC). */
-public final class ControllableStore implements LeaseStore {
+/**
+ * Wraps a store so tests can kill it (every call fails) or stall renewals (like a long GC). Tests
+ * subclass it to make one operation misbehave.
+ */
+public class ControllableStore implements LeaseStore {
 
   private final LeaseStore delegate;
   private volatile boolean dead;
   private volatile CountDownLatch stall;
+  private final java.util.concurrent.atomic.AtomicInteger renewsStarted =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   public ControllableStore(LeaseStore delegate) {
     this.delegate = delegate;
@@ -33,6 +38,11 @@ public final class ControllableStore implements LeaseStore {
     stall = new CountDownLatch(1);
   }
 
+  /** Renewals that reached this store, stalled or not. */
+  public int renewsStarted() {
+    return renewsStarted.get();
+  }
+
   public void unstall() {
     CountDownLatch s = stall;
     stall = null;
@@ -48,13 +58,14 @@ public final class ControllableStore implements LeaseStore {
   }
 
   @Override
-  public Optional<Lease> acquire(GroupId group, String holderId, String address, Duration ttl) {
+  public Acquisition acquire(GroupId group, LeaseHolder holder, Duration ttl) {
     check();
-    return delegate.acquire(group, holderId, address, ttl);
+    return delegate.acquire(group, holder, ttl);
   }
 
   @Override
   public Optional<Lease> renew(Lease lease) {
+    renewsStarted.incrementAndGet();
     CountDownLatch s = stall;
     if (s != null) {
       try {
@@ -82,7 +93,7 @@ public final class ControllableStore implements LeaseStore {
   }
 
   @Override
-  public AutoCloseable watch(GroupId group, Consumer<Optional<Lease>> listener) {
+  public AutoCloseable watch(GroupId group, Consumer<LeaseEvent> listener) {
     check();
     return delegate.watch(
         group,

@@ -6,24 +6,36 @@ import static org.awaitility.Awaitility.await;
 
 import dev.lifeline.grpc.NotActive;
 import dev.lifeline.testing.FakeClock;
+import dev.lifeline.testing.Utf8Marshaller;
 import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The interceptor on in-process servers with direct executors, so that a call reaches the member
@@ -200,6 +212,217 @@ class ExclusiveInterceptorTest {
         .hasMessageContaining("<= PT10S");
     assertThatThrownBy(() -> ExclusiveInterceptor.builder(m).electionWait(Duration.ofMillis(-1)))
         .hasMessageContaining("electionWait");
+  }
+
+  // ---- execution-time checks (issue 13) ------------------------------------------------
+
+  /** Unary; "later" keeps the call open until the test completes it (an asynchronous handler). */
+  private static final MethodDescriptor<String, String> WORK =
+      MethodDescriptor.<String, String>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName("lifeline.test.Edge/Work")
+          .setRequestMarshaller(Utf8Marshaller.INSTANCE)
+          .setResponseMarshaller(Utf8Marshaller.INSTANCE)
+          .build();
+
+  private static final MethodDescriptor<String, String> UPLOAD =
+      MethodDescriptor.<String, String>newBuilder()
+          .setType(MethodDescriptor.MethodType.CLIENT_STREAMING)
+          .setFullMethodName("lifeline.test.Edge/Upload")
+          .setRequestMarshaller(Utf8Marshaller.INSTANCE)
+          .setResponseMarshaller(Utf8Marshaller.INSTANCE)
+          .build();
+
+  private final List<String> handled = new CopyOnWriteArrayList<>();
+  private final AtomicReference<StreamObserver<String>> unanswered = new AtomicReference<>();
+  private final AtomicReference<Context> handlerContext = new AtomicReference<>();
+  private final AtomicReference<Throwable> uploadEnded = new AtomicReference<>();
+
+  private ManagedChannel serveEdges(ActiveMember m) throws IOException {
+    String name = "edges-" + m.id() + "-" + System.identityHashCode(this);
+    ServerServiceDefinition def =
+        ServerServiceDefinition.builder("lifeline.test.Edge")
+            .addMethod(
+                WORK,
+                ServerCalls.asyncUnaryCall(
+                    (req, obs) -> {
+                      handled.add(req + "@" + m.isActive());
+                      handlerContext.set(Context.current());
+                      if (req.equals("later")) {
+                        unanswered.set(obs);
+                      } else {
+                        obs.onNext("done");
+                        obs.onCompleted();
+                      }
+                    }))
+            .addMethod(
+                UPLOAD,
+                ServerCalls.asyncClientStreamingCall(
+                    obs ->
+                        new StreamObserver<String>() {
+                          @Override
+                          public void onNext(String part) {
+                            handled.add(part);
+                          }
+
+                          @Override
+                          public void onError(Throwable t) {
+                            uploadEnded.set(t);
+                          }
+
+                          @Override
+                          public void onCompleted() {
+                            obs.onNext("stored " + handled.size());
+                            obs.onCompleted();
+                          }
+                        }))
+            .build();
+    ExclusiveInterceptor interceptor =
+        ExclusiveInterceptor.builder(m)
+            .exclusive(WORK)
+            .exclusive(UPLOAD)
+            .electionWait(Duration.ZERO)
+            .meterRegistry(registry)
+            .build();
+    servers.add(
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(ServerInterceptors.intercept(def, interceptor))
+            .build()
+            .start());
+    ManagedChannel ch = InProcessChannelBuilder.forName(name).directExecutor().build();
+    channels.add(ch);
+    return ch;
+  }
+
+  /** An active member on a store the test can cut off. */
+  private ActiveMember activeOn(ControllableStore s) {
+    ActiveMember m =
+        ActiveMember.builder(GROUP, "a", s)
+            .address("a:50051")
+            // Real-time bound of close(): generous, so a slow machine never ends a drain early.
+            .options(ActiveOptions.builder().drainTimeout(Duration.ofSeconds(30)).build())
+            .ticker(clock)
+            .clock(clock.clock())
+            .scheduler(clock.scheduler())
+            .build();
+    members.add(m);
+    m.start();
+    clock.runDueTasks();
+    assertThat(m.isActive()).isTrue();
+    return m;
+  }
+
+  private static final class RecordingListener extends ClientCall.Listener<String> {
+    final AtomicReference<Status> status = new AtomicReference<>();
+    final AtomicReference<Metadata> trailers = new AtomicReference<>();
+
+    @Override
+    public void onClose(Status s, Metadata t) {
+      trailers.set(t);
+      status.set(s);
+    }
+  }
+
+  // Regression (issue 13): the permit was checked when the headers arrived, and the unary handler
+  // then ran at half-close after the tenure had ended, with a stale token.
+  @Test
+  void aCallAdmittedBeforeTheTenureEndedDoesNotRunItsHandlerAfterwards() throws Exception {
+    ControllableStore s = new ControllableStore(store);
+    ActiveMember a = activeOn(s);
+    ManagedChannel ch = serveEdges(a);
+    ClientCall<String, String> call =
+        ch.newCall(WORK, CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.MINUTES));
+    RecordingListener client = new RecordingListener();
+    call.start(client, new Metadata()); // headers only: admitted while ACTIVE
+    call.request(1);
+    s.kill();
+    clock.forward(Duration.ofMillis(1300)); // past the local deadline: a steps down
+    assertThat(a.isActive()).isFalse();
+
+    call.sendMessage("slow upload");
+    call.halfClose();
+
+    assertThat(handled).as("handler runs").isEmpty();
+    assertThat(NotActive.isNotActive(client.status.get(), client.trailers.get()))
+        .as("never processed, so safe to send elsewhere: %s", client.status.get())
+        .isTrue();
+    assertThat(
+            registry
+                .get("lifeline.active.exclusive.calls")
+                .tag("outcome", "revoked")
+                .counter()
+                .count())
+        .isEqualTo(1.0);
+  }
+
+  // Regression (issue 13): the permit of a unary call was released when onHalfClose returned, so
+  // an asynchronous handler still running was not drained and close() released the lease.
+  @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void anAsynchronousHandlerCountsAsInFlightUntilItsCallCompletes() throws Exception {
+    ActiveMember a = activeOn(new ControllableStore(store));
+    ManagedChannel ch = serveEdges(a);
+    Future<String> call =
+        ClientCalls.futureUnaryCall(
+            ch.newCall(WORK, CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.MINUTES)), "later");
+    assertThat(unanswered.get()).as("the handler returned, its call is open").isNotNull();
+    Thread closing = new Thread(a::close, "closing");
+    closing.start();
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> closing.getState() == Thread.State.TIMED_WAITING);
+    assertThat(store.read(GROUP)).as("the lease while the call runs").isPresent();
+    unanswered.get().onNext("done");
+    unanswered.get().onCompleted();
+    closing.join(5_000);
+    assertThat(call.get(5, TimeUnit.SECONDS)).isEqualTo("done");
+    assertThat(store.read(GROUP)).as("released once the call completed").isEmpty();
+  }
+
+  // Regression (issue 13): nothing cancelled a running exclusive call at step-down, and its
+  // context carried no tenure deadline.
+  @Test
+  void theHandlerRunsInAContextWithTheTenureDeadlineThatIsCancelledAtStepDown() throws Exception {
+    ControllableStore s = new ControllableStore(store);
+    ActiveMember a = activeOn(s);
+    ManagedChannel ch = serveEdges(a);
+    ClientCalls.futureUnaryCall(
+        ch.newCall(WORK, CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.MINUTES)), "later");
+    Context ctx = handlerContext.get();
+    assertThat(FencingToken.KEY.get(ctx)).isEqualTo(a.fencingToken().orElseThrow());
+    // Acquired at t = 0: the tenure ends at ttl - safetyMargin = 1.3 s, long before the call's 1
+    // min.
+    assertThat(ctx.getDeadline().timeRemaining(TimeUnit.MILLISECONDS)).isBetween(1L, 1300L);
+    assertThat(ctx.isCancelled()).isFalse();
+    s.kill();
+    clock.forward(Duration.ofMillis(1300));
+    assertThat(a.isActive()).isFalse();
+    assertThat(ctx.isCancelled()).as("cancelled at step-down").isTrue();
+  }
+
+  @Test
+  void aStreamingCallWhoseTenureEndsMidStreamIsAbortedNotSentElsewhere() throws Exception {
+    ControllableStore s = new ControllableStore(store);
+    ActiveMember a = activeOn(s);
+    ManagedChannel ch = serveEdges(a);
+    ClientCall<String, String> call =
+        ch.newCall(UPLOAD, CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.MINUTES));
+    RecordingListener client = new RecordingListener();
+    call.start(client, new Metadata());
+    call.request(1);
+    call.sendMessage("part-1");
+    s.kill();
+    clock.forward(Duration.ofMillis(1300));
+
+    call.sendMessage("part-2");
+
+    assertThat(handled).containsExactly("part-1");
+    assertThat(client.status.get().getCode()).isEqualTo(Status.Code.ABORTED);
+    assertThat(NotActive.isNotActive(client.status.get(), client.trailers.get()))
+        .as("part of the call was processed: not a NOT_ACTIVE")
+        .isFalse();
+    assertThat(uploadEnded.get()).as("the handler learns the call is over").isNotNull();
   }
 
   private static StatusRuntimeException failure(Future<String> call) throws Exception {

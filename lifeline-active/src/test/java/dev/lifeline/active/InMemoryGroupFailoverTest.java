@@ -10,9 +10,8 @@ class InMemoryGroupFailoverTest extends AbstractGroupFailoverTest {
     return new LeaseStore() {
       // Each member closes its own view; the shared store stays.
       @Override
-      public java.util.Optional<Lease> acquire(
-          GroupId g, String h, String a, java.time.Duration ttl) {
-        return shared.acquire(g, h, a, ttl);
+      public Acquisition acquire(GroupId g, LeaseHolder h, java.time.Duration ttl) {
+        return shared.acquire(g, h, ttl);
       }
 
       @Override
@@ -31,8 +30,7 @@ class InMemoryGroupFailoverTest extends AbstractGroupFailoverTest {
       }
 
       @Override
-      public AutoCloseable watch(
-          GroupId g, java.util.function.Consumer<java.util.Optional<Lease>> listener) {
+      public AutoCloseable watch(GroupId g, java.util.function.Consumer<LeaseEvent> listener) {
         return shared.watch(g, listener);
       }
 

@@ -75,7 +75,11 @@ class NatsGroupFailoverTest extends AbstractGroupFailoverTest {
       nats.stop();
       // Without the store nobody can renew: the active steps down at its local deadline.
       await().atMost(Duration.ofSeconds(5)).until(() -> !old.member.isActive());
-      assertThat(cluster.live()).allMatch(n -> n.member.role() == Role.STANDBY);
+      // isActive() turns false at the deadline itself, the role a moment later when the
+      // scheduled step-down runs: wait for that moment rather than race it.
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> cluster.live().stream().allMatch(n -> n.member.role() == Role.STANDBY));
       nats.startProcess();
       await().atMost(Duration.ofSeconds(15)).until(() -> cluster.active().isPresent());
       int before = cluster.checker.size();

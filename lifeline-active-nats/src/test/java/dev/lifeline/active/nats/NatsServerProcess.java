@@ -30,7 +30,7 @@ final class NatsServerProcess implements AutoCloseable {
     this.storeDir = storeDir;
   }
 
-  static NatsServerProcess start() {
+  static NatsServerProcess start(String... extraArgs) {
     String bin = findBinary();
     try {
       int port;
@@ -39,7 +39,7 @@ final class NatsServerProcess implements AutoCloseable {
       }
       NatsServerProcess p =
           new NatsServerProcess(bin, port, Files.createTempDirectory("lifeline-nats-"));
-      p.startProcess();
+      p.startProcess(extraArgs);
       return p;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -68,19 +68,27 @@ final class NatsServerProcess implements AutoCloseable {
     return "nats://127.0.0.1:" + port;
   }
 
-  void startProcess() {
+  int port() {
+    return port;
+  }
+
+  /** Starts the server (again) on the same port and store directory, with extra arguments. */
+  void startProcess(String... extraArgs) {
+    List<String> cmd =
+        new java.util.ArrayList<>(
+            List.of(
+                binary,
+                "-js",
+                "-a",
+                "127.0.0.1",
+                "-p",
+                String.valueOf(port),
+                "-sd",
+                storeDir.toString()));
+    cmd.addAll(List.of(extraArgs));
     try {
       process =
-          new ProcessBuilder(
-                  List.of(
-                      binary,
-                      "-js",
-                      "-a",
-                      "127.0.0.1",
-                      "-p",
-                      String.valueOf(port),
-                      "-sd",
-                      storeDir.toString()))
+          new ProcessBuilder(cmd)
               .redirectErrorStream(true)
               .redirectOutput(storeDir.resolve("server.log").toFile())
               .start();

@@ -1,33 +1,45 @@
 package dev.lifeline.active.internal;
 
+import dev.lifeline.active.Acquisition;
 import dev.lifeline.active.ActiveMember;
 import dev.lifeline.active.ActiveOptions;
 import dev.lifeline.active.ExclusivePermit;
+import dev.lifeline.active.FencingToken;
 import dev.lifeline.active.GroupId;
 import dev.lifeline.active.GroupState;
 import dev.lifeline.active.Lease;
+import dev.lifeline.active.LeaseEvent;
+import dev.lifeline.active.LeaseHolder;
 import dev.lifeline.active.LeaseStore;
 import dev.lifeline.active.Role;
 import dev.lifeline.active.RoleListener;
 import dev.lifeline.core.Ticker;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -36,20 +48,37 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The election loop of one member. One "tick" at a time (serialized by {@link #tickLock}) talks to
- * the store: a standby tries to acquire, an active renews. Role state is guarded by {@link #lock};
- * {@link #tenure} is a volatile copy read on every exclusive call without locking.
+ * the store: a member holding a tenure renews, any other member that is not closing tries to
+ * acquire. Role state is guarded by {@link #lock}; {@link #tenure} and {@link #closing} are
+ * volatile copies read on every exclusive call without locking.
  *
  * <p>Safety: a tenure ends at {@code start of the last successful renew request + ttl -
- * safetyMargin}, checked on every call by {@link #isActive()} and by a scheduled step-down.
+ * safetyMargin}, checked on every call by {@link #isActive()}, by the permits of admitted calls and
+ * by a scheduled step-down that also cancels the calls' contexts. A lease counts as this member's
+ * only if this incarnation wrote it and the store reported the write as won.
+ *
+ * <p>Thread-safe.
  */
 public final class DefaultActiveMember implements ActiveMember {
 
   private static final Logger log = LoggerFactory.getLogger(DefaultActiveMember.class);
 
-  private record Tenure(long token, long deadlineNanos) {}
+  private static final Executor DIRECT = Runnable::run;
+
+  /**
+   * One tenure: its token, its current local deadline and a cancellation signal that ends the
+   * contexts of the calls it admitted. Renewals replace the record but keep the signal.
+   */
+  private record Tenure(long token, long deadlineNanos, Context.CancellableContext ended) {
+    boolean validAt(long nowNanos) {
+      return nowNanos - deadlineNanos < 0;
+    }
+  }
 
   /** A held exclusive call waiting for an election to settle ({@link #awaitLeader}). */
   private record Waiter(CompletableFuture<Void> done, long untilNanos, long windowNanos) {}
+
+  private record RoleEvent(Role role, long token) {}
 
   /**
    * How long after its estimated expiry a standby tries to take over a silent lease: enough for the
@@ -62,8 +91,7 @@ public final class DefaultActiveMember implements ActiveMember {
   private static final long MIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   private final GroupId group;
-  private final String id;
-  private final String address;
+  private final LeaseHolder holder;
   private final LeaseStore store;
   private final ActiveOptions opts;
   private final Ticker ticker;
@@ -76,7 +104,11 @@ public final class DefaultActiveMember implements ActiveMember {
 
   private final Object lock = new Object();
 
+  /** The running tenure, or null. Written under {@link #lock}; read anywhere. */
   private volatile Tenure tenure;
+
+  /** Set once {@link #close()} begins: no more admissions. Written under {@link #lock}. */
+  private volatile boolean closing;
 
   // Guarded by lock.
   private Role role = Role.STANDBY;
@@ -88,10 +120,12 @@ public final class DefaultActiveMember implements ActiveMember {
   private Future<?> nextTick;
   private Future<?> deadlineTask;
   private boolean started;
-  private boolean closed;
+  private boolean loopStopped;
   private boolean finished;
   private final List<Waiter> waiters = new ArrayList<>();
-  private int inFlight;
+  private final Set<Permit> permits = new LinkedHashSet<>();
+  private final ArrayDeque<RoleEvent> pendingEvents = new ArrayDeque<>();
+  private boolean firing;
   private AutoCloseable watch;
   private long electionsWon;
   private long electionsLost;
@@ -118,21 +152,23 @@ public final class DefaultActiveMember implements ActiveMember {
       ScheduledExecutorService scheduler,
       MeterRegistry registry) {
     this.group = group;
-    this.id = id;
-    this.address = address;
+    this.holder = new LeaseHolder(id, UUID.randomUUID().toString(), address);
     this.store = store;
     this.opts = opts;
     this.ticker = ticker;
     this.clock = clock;
     if (scheduler == null) {
-      this.scheduler =
-          Executors.newScheduledThreadPool(
+      ScheduledThreadPoolExecutor own =
+          new ScheduledThreadPoolExecutor(
               2,
               r -> {
                 Thread t = new Thread(r, "lifeline-active-" + group + "-" + id);
                 t.setDaemon(true);
                 return t;
               });
+      // Every exclusive call schedules its context's deadline; most are cancelled long before.
+      own.setRemoveOnCancelPolicy(true);
+      this.scheduler = own;
       this.ownsScheduler = true;
     } else {
       this.scheduler = scheduler;
@@ -173,18 +209,23 @@ public final class DefaultActiveMember implements ActiveMember {
 
   @Override
   public String id() {
-    return id;
+    return holder.id();
+  }
+
+  @Override
+  public String incarnation() {
+    return holder.incarnation();
   }
 
   @Override
   public String address() {
-    return address;
+    return holder.address();
   }
 
   @Override
   public void start() {
     synchronized (lock) {
-      if (started || closed) {
+      if (started || closing) {
         return;
       }
       started = true;
@@ -192,7 +233,8 @@ public final class DefaultActiveMember implements ActiveMember {
     }
     log.atInfo()
         .addKeyValue("group", group)
-        .addKeyValue("member", id)
+        .addKeyValue("member", holder.id())
+        .addKeyValue("incarnation", holder.incarnation())
         .addKeyValue("options", opts)
         .log("single-active member starting as STANDBY");
   }
@@ -204,48 +246,109 @@ public final class DefaultActiveMember implements ActiveMember {
     }
   }
 
+  /** Whether {@code t} is a tenure that still runs now. */
+  private boolean running(Tenure t) {
+    return t != null && t.validAt(ticker.nanos());
+  }
+
   @Override
   public boolean isActive() {
-    Tenure t = tenure;
-    return t != null && ticker.nanos() - t.deadlineNanos < 0;
+    return !closing && running(tenure);
   }
 
   @Override
   public OptionalLong fencingToken() {
     Tenure t = tenure;
-    return t != null && ticker.nanos() - t.deadlineNanos < 0
-        ? OptionalLong.of(t.token)
-        : OptionalLong.empty();
+    return !closing && running(t) ? OptionalLong.of(t.token) : OptionalLong.empty();
   }
 
   @Override
   public Optional<ExclusivePermit> tryEnterExclusive() {
     synchronized (lock) {
       Tenure t = tenure;
-      if (closed || t == null || ticker.nanos() - t.deadlineNanos >= 0) {
+      if (closing || !running(t)) {
         return Optional.empty();
       }
-      inFlight++;
-      long token = t.token;
-      AtomicBoolean done = new AtomicBoolean();
-      return Optional.of(
-          new ExclusivePermit() {
-            @Override
-            public long fencingToken() {
-              return token;
-            }
-
-            @Override
-            public void close() {
-              if (done.compareAndSet(false, true)) {
-                synchronized (lock) {
-                  inFlight--;
-                  lock.notifyAll();
-                }
-              }
-            }
-          });
+      Permit p = new Permit(t.token);
+      permits.add(p);
+      return Optional.of(p);
     }
+  }
+
+  /**
+   * One admitted call. Its contexts hang off two signals, the tenure's and the call's own end, and
+   * unregister from both when they end by themselves (deadline), so a long stream does not pile up
+   * listeners. Thread-safe; {@link #closed} is guarded by {@code this}.
+   */
+  private final class Permit implements ExclusivePermit {
+    private final long token;
+    private final Context.CancellableContext callEnded = Context.ROOT.withCancellation();
+    private boolean closed;
+
+    Permit(long token) {
+      this.token = token;
+    }
+
+    @Override
+    public long fencingToken() {
+      return token;
+    }
+
+    @Override
+    public boolean isCurrent() {
+      Tenure t = tenure;
+      return t != null && t.token == token && t.validAt(ticker.nanos());
+    }
+
+    @Override
+    public Context.CancellableContext newContext(Context parent) {
+      Context base = FencingToken.withToken(parent, token);
+      Tenure t = tenure;
+      long now = ticker.nanos();
+      if (t == null || t.token != token || !t.validAt(now)) {
+        return cancelled(base, "the tenure of token " + token + " ended");
+      }
+      Context.CancellableContext step;
+      try {
+        step =
+            base.withDeadline(
+                Deadline.after(t.deadlineNanos - now, TimeUnit.NANOSECONDS), scheduler);
+      } catch (RejectedExecutionException e) {
+        // The scheduler is shutting down with the member: nothing could end this context.
+        return cancelled(base, "the member is closed");
+      }
+      Context.CancellationListener end = ended -> step.cancel(ended.cancellationCause());
+      t.ended.addListener(end, DIRECT);
+      callEnded.addListener(end, DIRECT);
+      step.addListener(
+          self -> {
+            t.ended.removeListener(end);
+            callEnded.removeListener(end);
+          },
+          DIRECT);
+      return step;
+    }
+
+    @Override
+    public void close() {
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+      }
+      callEnded.cancel(new CancellationException("exclusive call ended"));
+      synchronized (lock) {
+        permits.remove(this);
+        lock.notifyAll();
+      }
+    }
+  }
+
+  private static Context.CancellableContext cancelled(Context base, String why) {
+    Context.CancellableContext c = base.withCancellation();
+    c.cancel(new CancellationException(why));
+    return c;
   }
 
   @Override
@@ -254,7 +357,8 @@ public final class DefaultActiveMember implements ActiveMember {
       if (role == Role.ACTIVE && held != null) {
         return Optional.of(held);
       }
-      return Optional.ofNullable(lastSeen);
+      // An unreadable value names nobody to send clients to.
+      return Optional.ofNullable(lastSeen).filter(Lease::readable);
     }
   }
 
@@ -336,12 +440,14 @@ public final class DefaultActiveMember implements ActiveMember {
       Lease active = role == Role.ACTIVE ? held : lastSeen;
       return new GroupState(
           group,
-          id,
+          holder.id(),
           role,
-          Optional.ofNullable(active).map(Lease::holderId),
+          Optional.ofNullable(active).filter(Lease::readable).map(Lease::holderId),
           Optional.ofNullable(active).map(Lease::holderAddress).filter(a -> !a.isEmpty()),
           active == null ? 0 : active.token(),
-          Optional.ofNullable(active).map(l -> Duration.between(l.acquiredAt(), clock.instant())),
+          Optional.ofNullable(active)
+              .filter(Lease::readable)
+              .map(l -> Duration.between(l.acquiredAt(), clock.instant())),
           lastFailoverNanos < 0
               ? Optional.empty()
               : Optional.of(Duration.ofNanos(lastFailoverNanos)),
@@ -361,13 +467,21 @@ public final class DefaultActiveMember implements ActiveMember {
 
   /** Guarded by lock. */
   private void scheduleTick(long delayNanos) {
-    if (closed) {
+    if (loopStopped) {
       return;
     }
     if (nextTick != null) {
       nextTick.cancel(false);
     }
-    nextTick = scheduler.schedule(this::tick, delayNanos, TimeUnit.NANOSECONDS);
+    try {
+      nextTick = scheduler.schedule(this::tick, delayNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      // Someone shut the scheduler down under the member: nothing can run the loop any more.
+      log.atWarn()
+          .addKeyValue("group", group)
+          .addKeyValue("member", holder.id())
+          .log("scheduler rejected the election loop; the member stays as it is");
+    }
   }
 
   private void tick() {
@@ -375,31 +489,38 @@ public final class DefaultActiveMember implements ActiveMember {
       tickAgain.set(true);
       return;
     }
-    long delay;
+    long delay = opts.heartbeat().toNanos();
     try {
       tickAgain.set(false);
       Lease mine;
+      boolean isClosing;
       synchronized (lock) {
-        if (closed) {
+        if (loopStopped) {
           return;
         }
-        mine = role == Role.ACTIVE ? held : null;
+        mine = tenure != null ? held : null;
+        isClosing = closing;
       }
       ensureWatch();
-      delay = mine != null ? renew(mine) : acquire();
-    } catch (RuntimeException e) {
-      // A bug in a listener or store must not end the loop (the original's monitor died here).
+      if (mine != null) {
+        delay = renew(mine);
+      } else if (!isClosing) {
+        delay = acquire();
+      }
+    } catch (Throwable t) {
+      // Nothing a store or a listener throws may end the loop, an Error included: the original's
+      // monitor died on its first exception and left the group without an active for good.
       log.atError()
           .addKeyValue("group", group)
-          .addKeyValue("member", id)
-          .setCause(e)
+          .addKeyValue("member", holder.id())
+          .setCause(t)
           .log("unexpected error in the election loop; continuing");
-      delay = opts.heartbeat().toNanos();
+      checkDeadline();
     } finally {
       tickLock.unlock();
-    }
-    synchronized (lock) {
-      scheduleTick(tickAgain.getAndSet(false) ? 0 : delay);
+      synchronized (lock) {
+        scheduleTick(tickAgain.getAndSet(false) ? 0 : delay);
+      }
     }
   }
 
@@ -419,8 +540,8 @@ public final class DefaultActiveMember implements ActiveMember {
     }
     boolean closeNow;
     synchronized (lock) {
-      closeNow = closed;
-      if (!closed) {
+      closeNow = finished;
+      if (!finished) {
         watch = w;
       }
     }
@@ -429,35 +550,56 @@ public final class DefaultActiveMember implements ActiveMember {
     }
   }
 
-  private void onWatch(Optional<Lease> lease) {
-    boolean stepDown = false;
+  private void onWatch(LeaseEvent event) {
+    String lostBecause = null;
     synchronized (lock) {
       if (finished) {
         return;
       }
-      if (closed) {
-        // A closing member keeps watching so that the calls it holds learn who took over.
-        observe(lease);
-      } else if (lease.isPresent() && !lease.get().heldBy(id)) {
-        observe(lease);
-        if (role == Role.ACTIVE) {
-          stepDown = true;
+      Lease lease = event.lease().orElse(null);
+      boolean ours = lease != null && lease.heldBy(holder);
+      if (!ours) {
+        // A closing member keeps watching too, so that the calls it holds learn who took over.
+        observe(event.lease());
+        if (losesHeldLease(event)) {
+          lostBecause =
+              lease == null
+                  ? "the lease was deleted at the store"
+                  : "another holder wrote the lease (" + describe(lease.holder()) + ")";
+        } else if (lease == null && held == null && !closing) {
+          // Released: compete at once rather than at the next poll.
+          scheduleTick(0);
         }
-      } else if (lease.isEmpty() && role == Role.STANDBY) {
-        observe(lease);
-        // Released: compete at once rather than at the next poll.
-        scheduleTick(0);
       }
     }
-    if (stepDown) {
-      stepDown("another member holds the lease");
+    if (lostBecause != null) {
+      endTenure(lostBecause, true);
     }
     settleWaiters();
   }
 
+  /**
+   * Guarded by lock. Whether a foreign write or a delete shown by the watch ends the lease this
+   * member holds: only if it happened after the write this member knows as its latest, since
+   * watches deliver late (a release seen after this member already won the next election is old
+   * news, not a loss).
+   */
+  private boolean losesHeldLease(LeaseEvent foreign) {
+    return held != null && foreign.isAfter(held);
+  }
+
+  private String describe(LeaseHolder h) {
+    if (h == LeaseHolder.UNREADABLE) {
+      return "an unreadable value";
+    }
+    return h.id().equals(holder.id())
+        ? "same id " + h.id() + ", another incarnation " + h.incarnation()
+        : "member " + h.id();
+  }
+
   /** Guarded by lock: records what the store showed, for hints, diagnostics and failover time. */
   private void observe(Optional<Lease> current) {
-    Lease c = current.filter(l -> !l.heldBy(id)).orElse(null);
+    Lease c = current.filter(l -> !l.heldBy(holder)).orElse(null);
     if (c == null) {
       if (lastSeen != null) {
         lastSeenChangeNanos = ticker.nanos();
@@ -469,7 +611,7 @@ public final class DefaultActiveMember implements ActiveMember {
       electionsLost++;
       lostCounter.increment();
     }
-    if (lastSeen == null || lastSeen.revision() != c.revision()) {
+    if (lastSeen == null || lastSeen.revision() != c.revision() || lastSeen.epoch() != c.epoch()) {
       lastSeenChangeNanos = ticker.nanos();
     }
     lastSeen = c;
@@ -477,58 +619,71 @@ public final class DefaultActiveMember implements ActiveMember {
 
   private long acquire() {
     long start = ticker.nanos();
-    Optional<Lease> result;
+    Acquisition result;
     try {
-      result = store.acquire(group, id, address, opts.ttl());
+      result = store.acquire(group, holder, opts.ttl());
     } catch (RuntimeException e) {
       return onStoreError("acquire", e);
     }
-    boolean becameActive = false;
     Lease won = null;
+    boolean becameActive = false;
     boolean releaseNow = false;
+    boolean bogusWin = false;
     long next = opts.heartbeat().toNanos();
     synchronized (lock) {
       consecutiveErrors = 0;
-      if (result.isPresent() && result.get().heldBy(id)) {
-        won = result.get();
-        held = won;
+      if (result.won() && !result.current().get().heldBy(holder)) {
+        bogusWin = true;
+      }
+      if (result.won() && !bogusWin) {
+        won = result.current().get();
         long deadline = start + opts.ttl().toNanos() - opts.safetyMargin().toNanos();
-        if (closed) {
+        if (closing) {
           releaseNow = true;
-        } else if (ticker.nanos() - deadline < 0) {
-          becameActive = true;
-          role = Role.ACTIVE;
-          tenure = new Tenure(won.token(), deadline);
-          electionsWon++;
-          wonCounter.increment();
-          if (lastSeenChangeNanos >= 0) {
-            lastFailoverNanos = ticker.nanos() - lastSeenChangeNanos;
+        } else {
+          held = won;
+          if (ticker.nanos() - deadline < 0) {
+            becameActive = true;
+            role = Role.ACTIVE;
+            tenure = new Tenure(won.token(), deadline, Context.ROOT.withCancellation());
+            electionsWon++;
+            wonCounter.increment();
+            if (lastSeenChangeNanos >= 0) {
+              lastFailoverNanos = ticker.nanos() - lastSeenChangeNanos;
+            }
+            lastSeen = null;
+            scheduleDeadline(deadline);
+            pendingEvents.add(new RoleEvent(Role.ACTIVE, won.token()));
           }
-          lastSeen = null;
-          scheduleDeadline(deadline);
         }
       } else {
-        observe(result);
+        observe(result.current());
         next = untilTakeover();
       }
     }
+    deliverEvents();
     settleWaiters();
+    if (bogusWin) {
+      log.atError()
+          .addKeyValue("group", group)
+          .addKeyValue("member", holder.id())
+          .addKeyValue("lease", result.current().get())
+          .log("the store reported a win for another holder; ignoring it");
+    }
     if (releaseNow) {
       releaseQuietly(won);
-      return opts.heartbeat().toNanos();
-    }
-    if (becameActive) {
+    } else if (becameActive) {
       log.atInfo()
           .addKeyValue("group", group)
-          .addKeyValue("member", id)
+          .addKeyValue("member", holder.id())
           .addKeyValue("token", won.token())
           .log("became ACTIVE");
-      fire(Role.ACTIVE, won.token());
     } else if (won != null) {
       log.atWarn()
           .addKeyValue("group", group)
-          .addKeyValue("member", id)
-          .log("acquired the lease too late to use it; will renew before serving");
+          .addKeyValue("member", holder.id())
+          .log("acquired the lease too late to use it; acquiring it again before serving");
+      next = 0;
     }
     return next;
   }
@@ -562,35 +717,33 @@ public final class DefaultActiveMember implements ActiveMember {
       // Retry soon: the tenure is running out.
       return Math.max(1, opts.heartbeat().toNanos() / 2);
     }
-    if (result.isEmpty()) {
-      synchronized (lock) {
-        consecutiveErrors = 0;
-        if (held == mine) {
-          held = null;
-        }
-      }
-      stepDown("lease lost: another write or delete at the store");
-      return 0;
-    }
-    String late = null;
+    String ended = null;
     synchronized (lock) {
       consecutiveErrors = 0;
-      Lease renewed = result.get();
-      if (held == mine) {
-        held = renewed;
+      if (held != mine) {
+        // A watch event or close() changed what this member holds meanwhile; they decided.
+        return opts.heartbeat().toNanos();
       }
-      long deadline = start + opts.ttl().toNanos() - opts.safetyMargin().toNanos();
-      if (role == Role.ACTIVE && held == renewed) {
-        if (ticker.nanos() - deadline < 0) {
-          tenure = new Tenure(renewed.token(), deadline);
-          scheduleDeadline(deadline);
-        } else {
-          late = "renewal answered after the local lease deadline";
+      if (result.isEmpty()) {
+        held = null;
+        ended = "lease lost: another write or a delete at the store";
+      } else {
+        Lease renewed = result.get();
+        held = renewed;
+        long deadline = start + opts.ttl().toNanos() - opts.safetyMargin().toNanos();
+        Tenure t = tenure;
+        if (t != null && t.token == renewed.token()) {
+          if (ticker.nanos() - deadline < 0) {
+            tenure = new Tenure(t.token, deadline, t.ended);
+            scheduleDeadline(deadline);
+          } else {
+            ended = "renewal answered after the local lease deadline";
+          }
         }
       }
     }
-    if (late != null) {
-      stepDown(late);
+    if (ended != null) {
+      endTenure(ended, false);
       return 0;
     }
     settleWaiters();
@@ -602,37 +755,61 @@ public final class DefaultActiveMember implements ActiveMember {
     if (deadlineTask != null) {
       deadlineTask.cancel(false);
     }
-    deadlineTask =
-        scheduler.schedule(
-            this::checkDeadline, deadlineNanos - ticker.nanos(), TimeUnit.NANOSECONDS);
+    try {
+      deadlineTask =
+          scheduler.schedule(
+              this::checkDeadline, deadlineNanos - ticker.nanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      // isActive() and the permits check the deadline on every use; nothing else can be done.
+      deadlineTask = null;
+    }
   }
 
   private void checkDeadline() {
     Tenure t = tenure;
-    if (t != null && ticker.nanos() - t.deadlineNanos >= 0) {
-      stepDown("could not renew before the local lease deadline");
+    if (t != null && !t.validAt(ticker.nanos())) {
+      endTenure("could not renew before the local lease deadline", false);
     }
   }
 
-  private void stepDown(String reason) {
+  /**
+   * Ends the running tenure, if any: STANDBY, admitted calls' contexts cancelled. With {@code
+   * dropLease} the member also forgets the lease it held (it is gone at the store).
+   */
+  private void endTenure(String reason, boolean dropLease) {
+    Tenure t;
+    boolean wasActive;
     synchronized (lock) {
-      if (role != Role.ACTIVE) {
+      if (dropLease) {
+        held = null;
+      }
+      t = tenure;
+      wasActive = role == Role.ACTIVE;
+      if (t == null && !wasActive) {
         return;
       }
       role = Role.STANDBY;
       tenure = null;
-      stepDownsCount++;
       if (deadlineTask != null) {
         deadlineTask.cancel(false);
       }
+      if (wasActive) {
+        stepDownsCount++;
+        pendingEvents.add(new RoleEvent(Role.STANDBY, 0));
+      }
     }
-    stepDowns.increment();
-    log.atWarn()
-        .addKeyValue("group", group)
-        .addKeyValue("member", id)
-        .addKeyValue("reason", reason)
-        .log("stepped down to STANDBY");
-    fire(Role.STANDBY, 0);
+    if (t != null) {
+      t.ended.cancel(new CancellationException("exclusive tenure ended: " + reason));
+    }
+    if (wasActive) {
+      stepDowns.increment();
+      log.atWarn()
+          .addKeyValue("group", group)
+          .addKeyValue("member", holder.id())
+          .addKeyValue("reason", reason)
+          .log("stepped down to STANDBY");
+    }
+    deliverEvents();
     settleWaiters();
   }
 
@@ -646,7 +823,7 @@ public final class DefaultActiveMember implements ActiveMember {
     long delay = Math.min(base, opts.maxStoreBackoff().toNanos());
     log.atWarn()
         .addKeyValue("group", group)
-        .addKeyValue("member", id)
+        .addKeyValue("member", holder.id())
         .addKeyValue("operation", op)
         .addKeyValue("consecutiveErrors", n)
         .addKeyValue("retryInMs", TimeUnit.NANOSECONDS.toMillis(delay))
@@ -656,77 +833,93 @@ public final class DefaultActiveMember implements ActiveMember {
     return delay;
   }
 
-  private void fire(Role r, long token) {
-    for (RoleListener l : listeners) {
-      try {
-        l.onRoleChange(r, token);
-      } catch (RuntimeException e) {
-        log.atWarn().addKeyValue("member", id).setCause(e).log("role listener failed");
+  /**
+   * Delivers the queued role events, one at a time and in the order the changes happened: a thread
+   * that finds another one delivering leaves its events to it. Events are queued under {@link
+   * #lock}, so the queue's order is the order of the changes.
+   */
+  private void deliverEvents() {
+    synchronized (lock) {
+      if (firing) {
+        return;
+      }
+      firing = true;
+    }
+    while (true) {
+      RoleEvent e;
+      synchronized (lock) {
+        e = pendingEvents.poll();
+        if (e == null) {
+          firing = false;
+          return;
+        }
+      }
+      for (RoleListener l : listeners) {
+        try {
+          l.onRoleChange(e.role(), e.token());
+        } catch (Throwable t) {
+          log.atWarn().addKeyValue("member", holder.id()).setCause(t).log("role listener failed");
+        }
       }
     }
   }
 
   @Override
   public void close() {
-    boolean wasActive;
-    Lease toRelease;
-    AutoCloseable w;
+    boolean wasStarted;
     synchronized (lock) {
-      if (closed) {
+      if (closing) {
         return;
       }
-      closed = true;
+      closing = true;
+      wasStarted = started;
+      if (role == Role.ACTIVE) {
+        // Reported at once so that health checks and load balancers move on; the tenure itself
+        // keeps running (and renewing) until the admitted calls are done.
+        role = Role.STANDBY;
+        pendingEvents.add(new RoleEvent(Role.STANDBY, 0));
+      }
+    }
+    deliverEvents();
+    settleWaiters();
+    boolean drained = awaitDrain();
+    synchronized (lock) {
+      loopStopped = true;
       if (nextTick != null) {
         nextTick.cancel(false);
       }
-      if (deadlineTask != null) {
-        deadlineTask.cancel(false);
-      }
-      wasActive = role == Role.ACTIVE;
-      role = Role.STANDBY;
-      tenure = null;
-      // The drain bound is real time on purpose: close() is called by shutdown paths, not tests of
-      // timing, and a fake ticker must not make it wait forever.
-      long drainEnd = System.nanoTime() + opts.drainTimeout().toNanos();
-      while (inFlight > 0) {
-        long left = drainEnd - System.nanoTime();
-        if (left <= 0) {
-          log.atWarn()
-              .addKeyValue("group", group)
-              .addKeyValue("member", id)
-              .addKeyValue("inFlight", inFlight)
-              .log("drain timeout: releasing the lease with exclusive calls still running");
-          break;
-        }
-        try {
-          TimeUnit.NANOSECONDS.timedWait(lock, left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      }
-      toRelease = held;
-      held = null;
     }
-    if (wasActive) {
-      fire(Role.STANDBY, 0);
-    }
-    // Wait for a running tick so that it cannot win a lease after we released.
+    // Wait for a running tick: its renewal may replace the lease that has to be released.
+    Lease toRelease = null;
+    int running;
     tickLock.lock();
     try {
       synchronized (lock) {
-        if (held != null) {
+        running = permits.size();
+        if (drained) {
           toRelease = held;
-          held = null;
         }
+        held = null;
       }
     } finally {
       tickLock.unlock();
     }
+    endTenure("member closed", false);
     if (toRelease != null) {
       releaseQuietly(toRelease);
+    } else if (!drained) {
+      log.atWarn()
+          .addKeyValue("group", group)
+          .addKeyValue("member", holder.id())
+          .addKeyValue("inFlight", running)
+          .log(
+              "drain timeout: exclusive calls still run (their contexts are cancelled); not"
+                  + " releasing the lease under them, it expires within one ttl");
     }
-    awaitHeldCalls();
+    if (wasStarted) {
+      awaitHeldCalls();
+    }
+    AutoCloseable w;
     synchronized (lock) {
       finished = true;
       w = watch;
@@ -744,7 +937,36 @@ public final class DefaultActiveMember implements ActiveMember {
     if (ownsScheduler) {
       scheduler.shutdownNow();
     }
-    log.atInfo().addKeyValue("group", group).addKeyValue("member", id).log("member closed");
+    log.atInfo()
+        .addKeyValue("group", group)
+        .addKeyValue("member", holder.id())
+        .log("member closed");
+  }
+
+  /**
+   * Waits until no admitted exclusive call runs, at most the drain timeout. Real time on purpose:
+   * close() is called by shutdown paths, not tests of timing, and a fake ticker must not make it
+   * wait forever.
+   *
+   * @return whether every admitted call completed
+   */
+  private boolean awaitDrain() {
+    synchronized (lock) {
+      long end = System.nanoTime() + opts.drainTimeout().toNanos();
+      while (!permits.isEmpty()) {
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(lock, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+      return true;
+    }
   }
 
   /**
@@ -780,14 +1002,14 @@ public final class DefaultActiveMember implements ActiveMember {
       boolean released = store.release(lease);
       log.atInfo()
           .addKeyValue("group", group)
-          .addKeyValue("member", id)
+          .addKeyValue("member", holder.id())
           .addKeyValue("released", released)
           .log("lease released");
     } catch (RuntimeException e) {
       log.atWarn()
           .addKeyValue("group", group)
-          .addKeyValue("member", id)
-          .setCause(e)
+          .addKeyValue("member", holder.id())
+          .addKeyValue("error", String.valueOf(e.getMessage()))
           .log("could not release the lease; it will expire after its TTL");
     }
   }
