@@ -1,6 +1,16 @@
 /**
- * Implementation of Lifeline's gRPC client support: the pool entry with its single-flight rebuild
- * and reconnect driver, target validation, the retry interceptor's call state machine and the
- * sticky group routing. Not API; anything here may change without notice.
+ * How the gRPC client works inside; not API, anything here may change without notice.
+ *
+ * <ul>
+ *   <li>The one call engine: {@code EngineCall} (a {@code ClientCall} that drives core's {@code
+ *       CallExecution} attempt by attempt), {@code CallHandle} (what an attempt tells the channel
+ *       below it), {@code AttemptEvidence} (client-local proof that an attempt never left), {@code
+ *       Callbacks} and {@code FailedCall} (closes delivered on the call's executor).
+ *   <li>Group routing: {@code StickyRouter} (the group's shared memory of its active member),
+ *       {@code GroupRoute} (one call's route through the members), {@code ResolvedMembers}
+ *       (membership from a name resolver).
+ *   <li>Channels: {@code ManagedTarget} (one pool entry: its channels, the demand-driven reconnect,
+ *       the escape hatch, linger and draining), {@code Targets}, {@code PlaintextFactory}.
+ * </ul>
  */
 package dev.lifeline.grpc.internal;
