@@ -54,6 +54,7 @@ final class DemoRecording {
   final List<Line> lines;
   final String err;
   final String lastScrape;
+  final String statusPage;
   final long startWallMillis;
   final long endWallMillis;
 
@@ -69,6 +70,7 @@ final class DemoRecording {
       List<Line> lines,
       String err,
       String lastScrape,
+      String statusPage,
       long start,
       long end,
       Map<Map<String, String>, List<Long>> firing,
@@ -78,6 +80,7 @@ final class DemoRecording {
     this.lines = lines;
     this.err = err;
     this.lastScrape = lastScrape;
+    this.statusPage = statusPage;
     this.startWallMillis = start;
     this.endWallMillis = end;
     this.firing = firing;
@@ -172,6 +175,7 @@ final class DemoRecording {
                     new PrintStream(err, true, StandardCharsets.UTF_8)));
     String address = null;
     String lastScrape = "";
+    String statusPage = "";
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (!demo.isDone() && System.nanoTime() < deadline) {
       if (address == null) {
@@ -185,6 +189,7 @@ final class DemoRecording {
       } else {
         try {
           lastScrape = get(http, URI.create("http://" + address + "/metrics"));
+          statusPage = get(http, URI.create("http://" + address + "/"));
         } catch (IOException e) {
           // The demo has closed its status server: the run is ending.
         }
@@ -204,8 +209,8 @@ final class DemoRecording {
       Map<String, String> labels = new LinkedHashMap<>();
       series
           .path("metric")
-          .fields()
-          .forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+          .properties()
+          .forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
       labels.remove("alertstate");
       labels.remove("__name__");
       List<Long> at = new ArrayList<>();
@@ -224,6 +229,7 @@ final class DemoRecording {
         out.lines(),
         err.toString(StandardCharsets.UTF_8),
         lastScrape,
+        statusPage,
         start,
         end,
         firing,

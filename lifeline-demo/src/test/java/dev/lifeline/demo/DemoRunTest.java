@@ -43,5 +43,14 @@ class DemoRunTest {
         .contains("calls/s", "NOT_ACTIVE", "breaker", "active order-")
         .contains("recovery: ItemService restart", "channels created")
         .containsPattern("order +orders +OrderService order-1 +127\\.0\\.0\\.1:\\d+");
+    // The status page names each service, its address and each member's id, and the breakers by
+    // service and target.
+    assertThat(demo.statusPage)
+        .contains("<th>member id</th><th>address</th><th>role</th>")
+        .containsPattern(
+            "<td>order-1</td><td>127\\.0\\.0\\.1:\\d+</td><td>(ACTIVE|STANDBY|STOPPED)</td>")
+        .containsPattern("<td>item-master</td><td>ItemService</td><td>127\\.0\\.0\\.1:\\d+</td>")
+        .containsPattern(
+            "<td>storage</td><td>127\\.0\\.0\\.1:\\d+</td><td>(CLOSED|OPEN|HALF_OPEN)</td>");
   }
 }

@@ -149,21 +149,7 @@ final class GrpcScenarios {
       long before = Channels.CREATED.get();
       // The kugelpos anti-pattern: every request builds a repository that opens its own channel.
       Load.Result perRequest =
-          Load.closedLoop(
-              THREADS,
-              t.warmup(),
-              t.measure(),
-              MAX_CALLS,
-              () -> {
-                ManagedChannel ch = Channels.plain(target);
-                try {
-                  ItemServiceGrpc.newBlockingStub(ch)
-                      .withDeadlineAfter(5, TimeUnit.SECONDS)
-                      .getItemDetail(REQ);
-                } finally {
-                  Channels.close(ch);
-                }
-              });
+          Load.closedLoop(THREADS, t.warmup(), t.measure(), MAX_CALLS, channelPerRequest(target));
       long created = Channels.CREATED.get() - before;
       row(report, "new channel per request", perRequest, "channels_created", created);
       SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -177,17 +163,7 @@ final class GrpcScenarios {
             .getItemDetail(REQ);
         shared =
             Load.closedLoop(
-                THREADS,
-                t.warmup(),
-                t.measure(),
-                MAX_CALLS,
-                () -> {
-                  try (LifelineChannel lease = pool.lease(target)) {
-                    ItemServiceGrpc.newBlockingStub(lease)
-                        .withDeadlineAfter(5, TimeUnit.SECONDS)
-                        .getItemDetail(REQ);
-                  }
-                });
+                THREADS, t.warmup(), t.measure(), MAX_CALLS, leasePerRequest(pool, target));
       }
       long lifelineCreated =
           (long)
@@ -206,6 +182,31 @@ final class GrpcScenarios {
       byUsers(report, target, t);
     }
     return report;
+  }
+
+  /** The kugelpos anti-pattern: every request builds a repository that opens its own channel. */
+  private static Load.Call channelPerRequest(String target) {
+    return () -> {
+      ManagedChannel ch = Channels.plain(target);
+      try {
+        ItemServiceGrpc.newBlockingStub(ch)
+            .withDeadlineAfter(5, TimeUnit.SECONDS)
+            .getItemDetail(REQ);
+      } finally {
+        Channels.close(ch);
+      }
+    };
+  }
+
+  /** Every request builds its own repository, which leases and releases the pooled channel. */
+  private static Load.Call leasePerRequest(ChannelPool pool, String target) {
+    return () -> {
+      try (LifelineChannel lease = pool.lease(target)) {
+        ItemServiceGrpc.newBlockingStub(lease)
+            .withDeadlineAfter(5, TimeUnit.SECONDS)
+            .getItemDetail(REQ);
+      }
+    };
   }
 
   /** The concurrent users of the kugelpos plan's results table. */
@@ -227,34 +228,9 @@ final class GrpcScenarios {
           .getItemDetail(REQ);
       for (int users : SEED_USERS) {
         Load.Result perRequest =
-            Load.closedLoop(
-                users,
-                warmup,
-                measure,
-                MAX_CALLS,
-                () -> {
-                  ManagedChannel ch = Channels.plain(target);
-                  try {
-                    ItemServiceGrpc.newBlockingStub(ch)
-                        .withDeadlineAfter(5, TimeUnit.SECONDS)
-                        .getItemDetail(REQ);
-                  } finally {
-                    Channels.close(ch);
-                  }
-                });
+            Load.closedLoop(users, warmup, measure, MAX_CALLS, channelPerRequest(target));
         Load.Result lifeline =
-            Load.closedLoop(
-                users,
-                warmup,
-                measure,
-                MAX_CALLS,
-                () -> {
-                  try (LifelineChannel lease = pool.lease(target)) {
-                    ItemServiceGrpc.newBlockingStub(lease)
-                        .withDeadlineAfter(5, TimeUnit.SECONDS)
-                        .getItemDetail(REQ);
-                  }
-                });
+            Load.closedLoop(users, warmup, measure, MAX_CALLS, leasePerRequest(pool, target));
         Double p99Cut = BenchReport.ratioOf(lifeline.micros(99), perRequest.micros(99));
         rows.add(
             List.of(
