@@ -74,18 +74,21 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
     GroupId g = member.group();
     this.admitted =
         Counter.builder("lifeline.active.exclusive.calls")
+            .description("Exclusive calls: admitted, answered NOT_ACTIVE, or revoked mid-call")
             .tag("service", g.service())
             .tag("group", g.group())
             .tag("outcome", "admitted")
             .register(b.registry);
     this.rejected =
         Counter.builder("lifeline.active.exclusive.calls")
+            .description("Exclusive calls: admitted, answered NOT_ACTIVE, or revoked mid-call")
             .tag("service", g.service())
             .tag("group", g.group())
             .tag("outcome", "not_active")
             .register(b.registry);
     this.revoked =
         Counter.builder("lifeline.active.exclusive.calls")
+            .description("Exclusive calls: admitted, answered NOT_ACTIVE, or revoked mid-call")
             .tag("service", g.service())
             .tag("group", g.group())
             .tag("outcome", "revoked")

@@ -153,7 +153,8 @@ public final class CallExecution {
       throw new IllegalStateException("attempt " + (attempts.size() + 1) + " still in progress");
     }
     CircuitBreakers breakers = policy.circuitBreakers();
-    CircuitBreaker breaker = breakers.isDisabled() ? null : breakers.breaker(breakerTarget, method);
+    CircuitBreaker breaker =
+        breakers.isDisabled() ? null : breakers.breaker(policy.service(), breakerTarget, method);
     if (breaker != null && !breaker.tryAcquirePermission()) {
       return false;
     }

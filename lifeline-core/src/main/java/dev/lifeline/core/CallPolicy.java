@@ -283,7 +283,7 @@ public final class CallPolicy {
 
     private static Timer duration(
         String service, String method, String outcome, MeterRegistry registry) {
-      return Timer.builder("lifeline.call.duration")
+      return LatencyHistogram.buckets(Timer.builder("lifeline.call.duration"))
           .description("Duration of logical calls, all attempts and waits included")
           .tag("service", service)
           .tag("method", method)

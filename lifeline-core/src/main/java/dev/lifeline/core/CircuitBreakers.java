@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Tags;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
@@ -24,15 +25,17 @@ import java.util.concurrent.ConcurrentMap;
  * is judged, open at 50% failures, stay open 10 s, then half-open admitting 3 trial calls for at
  * most 30 s (then open again); slow calls are not failures (Resilience4j's own default, which
  * counts every call over 60 s as slow and opens on 100 % slow calls, would open the breaker of a
- * healthy service whose calls are long); system clock. Breaker names are {@code target} or {@code
- * target method}.
+ * healthy service whose calls are long); system clock. Breakers are per service and target: {@link
+ * #breaker(String, String, String)}.
  *
  * <p>Lifeline asks a breaker per attempt; a stream is judged when it is established (first response
  * headers or message), so long streams neither look slow nor hold a half-open trial permit for
  * their whole life.
  *
- * <p>Metrics: gauge {@code lifeline.breaker.state{breaker}} (0 closed, 1 open, 2 half-open, 3
- * other) and counter {@code lifeline.breaker.transitions{breaker,from,to}}.
+ * <p>Metrics: gauge {@code lifeline.breaker.state{breaker,target,method}} (0 closed, 1 open, 2
+ * half-open, 3 other) and counter {@code
+ * lifeline.breaker.transitions{breaker,target,method,from,to}}, where {@code breaker} is the
+ * calling service's name.
  *
  * <p>Thread-safe.
  */
@@ -107,35 +110,65 @@ public final class CircuitBreakers {
   }
 
   /**
-   * The breaker for {@code target} (and {@code method} if per-method), created on first use.
+   * The breaker of {@code service}'s calls to {@code target} (and {@code method} if per-method),
+   * created on first use. Its Resilience4j name is {@code "service target"} (or {@code "service
+   * target method"}), so two services sharing these breakers never share a breaker, and its meters
+   * carry {@code breaker=service}, {@code target} and {@code method} ({@value #ALL_METHODS} unless
+   * per-method). The gauge and the usual transitions' counters are registered at 0 when the breaker
+   * is created, so a dashboard shows 0 rather than no data and {@code rate()} sees the first
+   * transition.
    *
    * @throws IllegalStateException if disabled
    */
-  public CircuitBreaker breaker(String target, String method) {
+  public CircuitBreaker breaker(String service, String target, String method) {
     if (registry == null) {
       throw new IllegalStateException("circuit breakers are disabled");
     }
-    String name = perMethod ? target + " " + method : target;
-    return byName.computeIfAbsent(name, this::create);
+    String scope = perMethod ? method : ALL_METHODS;
+    String name = service + " " + target + (perMethod ? " " + method : "");
+    return byName.computeIfAbsent(name, n -> create(n, service, target, scope));
   }
 
-  private CircuitBreaker create(String name) {
+  /** The {@code method} tag of a breaker that covers every method of its target. */
+  public static final String ALL_METHODS = "all";
+
+  /** The transitions of a breaker in ordinary use: their counters start at 0. */
+  private static final CircuitBreaker.State[][] USUAL_TRANSITIONS = {
+    {CircuitBreaker.State.CLOSED, CircuitBreaker.State.OPEN},
+    {CircuitBreaker.State.OPEN, CircuitBreaker.State.HALF_OPEN},
+    {CircuitBreaker.State.HALF_OPEN, CircuitBreaker.State.CLOSED},
+    {CircuitBreaker.State.HALF_OPEN, CircuitBreaker.State.OPEN},
+  };
+
+  private CircuitBreaker create(String name, String service, String target, String method) {
     CircuitBreaker breaker = registry.circuitBreaker(name, config);
+    Tags tags = Tags.of("breaker", service, "target", target, "method", method);
     Gauge.builder("lifeline.breaker.state", breaker, CircuitBreakers::stateValue)
         .description("0 closed, 1 open, 2 half-open, 3 other")
-        .tag("breaker", name)
+        .tags(tags)
         .register(meters);
+    for (CircuitBreaker.State[] t : USUAL_TRANSITIONS) {
+      transitions(tags, t[0], t[1]);
+    }
     breaker
         .getEventPublisher()
         .onStateTransition(
             e ->
-                Counter.builder("lifeline.breaker.transitions")
-                    .tag("breaker", name)
-                    .tag("from", lower(e.getStateTransition().getFromState()))
-                    .tag("to", lower(e.getStateTransition().getToState()))
-                    .register(meters)
+                transitions(
+                        tags,
+                        e.getStateTransition().getFromState(),
+                        e.getStateTransition().getToState())
                     .increment());
     return breaker;
+  }
+
+  private Counter transitions(Tags tags, CircuitBreaker.State from, CircuitBreaker.State to) {
+    return Counter.builder("lifeline.breaker.transitions")
+        .description("Circuit breaker state changes")
+        .tags(tags)
+        .tag("from", lower(from))
+        .tag("to", lower(to))
+        .register(meters);
   }
 
   private static String lower(CircuitBreaker.State state) {

@@ -190,7 +190,7 @@ class CallExecutionTest {
           .isTrue();
     }
     assertThat(p.retryBudget("t").rejections()).isZero();
-    CircuitBreaker cb = breakers.breaker("t", M);
+    CircuitBreaker cb = breakers.breaker("item-master", "t", M);
     assertThat(cb.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
     assertThat(cb.getMetrics().getNumberOfBufferedCalls()).isZero();
   }
@@ -207,7 +207,7 @@ class CallExecutionTest {
             .meterRegistry(meters)
             .build();
     CallPolicy p = policy(RetryPolicy.noRetry()).circuitBreakers(breakers).build();
-    CircuitBreaker cb = breakers.breaker("t", M);
+    CircuitBreaker cb = breakers.breaker("item-master", "t", M);
     for (int i = 0; i < 4; i++) {
       CallExecution call = p.start("t", M);
       assertThat(call.beforeAttempt()).isTrue();
@@ -241,8 +241,15 @@ class CallExecutionTest {
                 .counter()
                 .count())
         .isEqualTo(1);
-    assertThat(meters.get("lifeline.breaker.state").tag("breaker", "t").gauge().value()).isZero();
-    assertThat(breakers.registry().find("t")).isPresent();
+    assertThat(
+            meters
+                .get("lifeline.breaker.state")
+                .tag("breaker", "item-master")
+                .tag("target", "t")
+                .gauge()
+                .value())
+        .isZero();
+    assertThat(breakers.registry().find("item-master t")).isPresent();
   }
 
   @Test
@@ -373,7 +380,7 @@ class CallExecutionTest {
             .meterRegistry(meters)
             .build();
     CallPolicy p = policy(RetryPolicy.noRetry()).circuitBreakers(breakers).build();
-    CircuitBreaker cb = breakers.breaker("t", M);
+    CircuitBreaker cb = breakers.breaker("item-master", "t", M);
     for (int i = 0; i < 12; i++) {
       CallExecution stream = p.start("t", M);
       stream.beforeAttempt();
@@ -433,7 +440,7 @@ class CallExecutionTest {
             .meterRegistry(meters)
             .build();
     CallPolicy p = policy(RetryPolicy.noRetry()).circuitBreakers(breakers).build();
-    CircuitBreaker cb = breakers.breaker("t", M);
+    CircuitBreaker cb = breakers.breaker("item-master", "t", M);
     cb.transitionToOpenState();
     cb.transitionToHalfOpenState();
     CallExecution call = p.start("t", M);

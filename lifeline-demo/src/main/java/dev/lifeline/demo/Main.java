@@ -41,6 +41,11 @@ public final class Main {
    * @return 0 on success, 2 on bad input, 1 on any other failure
    */
   public static int run(String[] args, PrintStream out, PrintStream err) {
+    if (java.util.Arrays.asList(args).contains("--help")
+        || java.util.Arrays.asList(args).contains("-h")) {
+      out.println(Cli.USAGE);
+      return 0;
+    }
     try {
       Cli cli = Cli.parse(args);
       if (cli.command() == Cli.Command.DEMO) {

@@ -111,6 +111,29 @@ class BenchSmokeTest {
     assertThat(lifeline).isLessThan(naive);
   }
 
+  @Test
+  void channelReusePrintsTheSeedsTableByConcurrentUsers() throws Exception {
+    Path json = dir.resolve("reuse.json");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int status =
+        Main.run(
+            new String[] {"bench", "channel-reuse", "--quick", "--json", json.toString()},
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+
+    assertThat(status).isZero();
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertThat(text)
+        .contains("by concurrent users")
+        .contains("p99 per request", "p99 lifeline", "calls/s per request", "calls/s lifeline");
+    for (int users : new int[] {1, 3, 5, 10, 15}) {
+      assertThat(text).containsPattern("(?m)^" + users + " +[0-9.]+ +[0-9.]+ ");
+    }
+    String written = Files.readString(json);
+    assertThat(written).contains("\"tables\"", "\"ratios\"", "\"counts\"");
+    assertThat(written).containsPattern("\\[\\s*15,");
+  }
+
   static double number(String json, String key) {
     int i = json.indexOf("\"" + key + "\": ") + key.length() + 4;
     int j = i;

@@ -31,6 +31,14 @@ class CliErrorsTest {
   }
 
   @Test
+  void helpPrintsTheUsageAndSucceeds() {
+    assertThat(run("demo", "--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("usage: demo", "--duration", "scenarios:");
+    assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+  }
+
+  @Test
   void unknownScenarioNamesItAndTheKnownOnes() {
     assertThat(run("bench", "warp-speed")).isEqualTo(2);
     assertThat(oneErrorLine()).contains("warp-speed").contains("overhead").contains("failover");

@@ -351,7 +351,7 @@ class LifelineCallsTest {
             .build();
     LifelineCalls lc = calls(RetryPolicy.noRetry()).circuitBreakers(breakers).build();
     Channel ch = ClientInterceptors.intercept(raw, lc.interceptor());
-    CircuitBreaker cb = breakers.breaker("item-master:50051", "test.Scripted/Get");
+    CircuitBreaker cb = breakers.breaker("item-master", "item-master:50051", "test.Scripted/Get");
 
     server.then(
         fail(Status.UNAVAILABLE),
@@ -400,7 +400,7 @@ class LifelineCallsTest {
     for (int i = 0; i < 10; i++) {
       failure(unary(ch, ScriptedServer.UNARY));
     }
-    assertThat(breakers.breaker("item-master:50051", "x").getState())
+    assertThat(breakers.breaker("item-master", "item-master:50051", "x").getState())
         .isEqualTo(CircuitBreaker.State.CLOSED);
     assertThat(server.attempts).hasValue(10);
   }

@@ -109,7 +109,7 @@ class ClassificationTest {
         .config()
         .callPolicy()
         .circuitBreakers()
-        .breaker("127.0.0.1:" + base.substring(base.lastIndexOf(':') + 1), method);
+        .breaker("storage", "127.0.0.1:" + base.substring(base.lastIndexOf(':') + 1), method);
   }
 
   @Test

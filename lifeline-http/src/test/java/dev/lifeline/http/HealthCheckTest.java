@@ -55,6 +55,16 @@ class HealthCheckTest {
   }
 
   @Test
+  void healthMetersExistAtZeroAndMinusOneBeforeTheFirstCheck() {
+    client(Environment.DEVELOPMENT, server.baseUrl());
+    // Registered when the client is built, so rate() sees the first check and panels show 0.
+    assertThat(checks("healthy")).isZero();
+    assertThat(checks("unhealthy")).isZero();
+    assertThat(meters.get("lifeline.http.health").gauge().value()).isEqualTo(-1);
+    assertThat(meters.get("lifeline.http.health").gauge().getId().getDescription()).isNotBlank();
+  }
+
+  @Test
   void healthyServerPassesInEveryEnvironment() {
     server.replies(Reply.of(200, "{\"status\":\"healthy\"}"));
     assertThat(client(Environment.PRODUCTION, server.baseUrl()).healthCheck()).isTrue();

@@ -95,7 +95,7 @@ class LifelineHttpClientTest {
   private CircuitBreaker.State breakerState() {
     String target =
         "127.0.0.1:" + server.baseUrl().substring(server.baseUrl().lastIndexOf(':') + 1);
-    return breakers.breaker(target, "GET").getState();
+    return breakers.breaker("storage", target, "GET").getState();
   }
 
   @Test

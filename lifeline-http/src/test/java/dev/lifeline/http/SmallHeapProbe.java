@@ -53,7 +53,7 @@ public final class SmallHeapProbe {
                       .build())
               .callTimeout(Duration.ofSeconds(5))
               .buildClient()) {
-        CircuitBreaker breaker = breakers.breaker("127.0.0.1:" + liar.port(), "GET");
+        CircuitBreaker breaker = breakers.breaker("liar", "127.0.0.1:" + liar.port(), "GET");
         breaker.transitionToOpenState();
         breaker.transitionToHalfOpenState();
         try {

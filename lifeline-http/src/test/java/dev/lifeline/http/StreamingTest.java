@@ -148,6 +148,7 @@ class StreamingTest {
     client(server.baseUrl(), RetryPolicy.builder().maxAttempts(3).build());
     CircuitBreaker breaker =
         breakers.breaker(
+            "blobs",
             "127.0.0.1:" + server.baseUrl().substring(server.baseUrl().lastIndexOf(':') + 1),
             "GET");
     breaker.transitionToOpenState();

@@ -189,17 +189,31 @@ public final class DefaultActiveMember implements ActiveMember {
             .register(registry);
     wonCounter =
         Counter.builder("lifeline.active.elections")
+            .description("Lease acquisitions tried, by result")
             .tags(tags)
             .tag("result", "won")
             .register(registry);
     lostCounter =
         Counter.builder("lifeline.active.elections")
+            .description("Lease acquisitions tried, by result")
             .tags(tags)
             .tag("result", "lost")
             .register(registry);
-    renewFailures = Counter.builder("lifeline.active.renew.failures").tags(tags).register(registry);
-    stepDowns = Counter.builder("lifeline.active.stepdowns").tags(tags).register(registry);
-    storeErrors = Counter.builder("lifeline.active.store.errors").tags(tags).register(registry);
+    renewFailures =
+        Counter.builder("lifeline.active.renew.failures")
+            .description("Heartbeats that could not renew the lease")
+            .tags(tags)
+            .register(registry);
+    stepDowns =
+        Counter.builder("lifeline.active.stepdowns")
+            .description("Times this member gave up being active")
+            .tags(tags)
+            .register(registry);
+    storeErrors =
+        Counter.builder("lifeline.active.store.errors")
+            .description("Lease-store operations that failed or timed out")
+            .tags(tags)
+            .register(registry);
   }
 
   @Override

@@ -24,6 +24,7 @@ public final class BenchReport {
   private final Map<String, Object> figures = new LinkedHashMap<>();
   private final Map<String, Object> counts = new LinkedHashMap<>();
   private final List<String> notes = new ArrayList<>();
+  private final List<Map<String, Object>> tables = new ArrayList<>();
 
   /** Creates an empty report for {@code scenario}. */
   public BenchReport(String scenario) {
@@ -64,6 +65,19 @@ public final class BenchReport {
     return this;
   }
 
+  /**
+   * Adds a table printed after the results and kept in the JSON under {@code tables} as {@code
+   * {"title", "columns", "rows"}}.
+   */
+  public BenchReport table(String title, List<String> columns, List<List<Object>> rows) {
+    Map<String, Object> t = new LinkedHashMap<>();
+    t.put("title", title);
+    t.put("columns", List.copyOf(columns));
+    t.put("rows", List.copyOf(rows));
+    tables.add(t);
+    return this;
+  }
+
   /** Adds a line printed under the table and kept in the JSON. */
   public BenchReport note(String note) {
     notes.add(note);
@@ -87,6 +101,9 @@ public final class BenchReport {
     m.put("ratios", ratios);
     m.put("figures", figures);
     m.put("counts", counts);
+    if (!tables.isEmpty()) {
+      m.put("tables", tables);
+    }
     if (!notes.isEmpty()) {
       m.put("notes", notes);
     }
@@ -126,7 +143,6 @@ public final class BenchReport {
       columns.addAll(row.keySet());
     }
     List<String> cols = new ArrayList<>(columns);
-    int[] width = new int[cols.size()];
     List<List<String>> cells = new ArrayList<>();
     for (Map<String, Object> row : results) {
       List<String> line = new ArrayList<>();
@@ -135,6 +151,33 @@ public final class BenchReport {
       }
       cells.add(line);
     }
+    printTable(out, cols, cells);
+    for (Map<String, Object> t : tables) {
+      out.println();
+      out.println(t.get("title"));
+      List<List<String>> tc = new ArrayList<>();
+      for (Object row : (List<?>) t.get("rows")) {
+        List<String> line = new ArrayList<>();
+        for (Object v : (List<?>) row) {
+          line.add(cell(v));
+        }
+        tc.add(line);
+      }
+      @SuppressWarnings("unchecked")
+      List<String> tcols = (List<String>) t.get("columns");
+      printTable(out, tcols, tc);
+    }
+    out.println();
+    printSection(out, "ratios", ratios);
+    printSection(out, "figures", figures);
+    printSection(out, "counts", counts);
+    for (String n : notes) {
+      out.println("note: " + n);
+    }
+  }
+
+  private static void printTable(PrintStream out, List<String> cols, List<List<String>> cells) {
+    int[] width = new int[cols.size()];
     for (int i = 0; i < cols.size(); i++) {
       width[i] = cols.get(i).length();
       for (List<String> line : cells) {
@@ -157,12 +200,6 @@ public final class BenchReport {
                 Locale.ROOT, i == 0 ? "%-" + width[i] + "s" : "  %" + width[i] + "s", line.get(i)));
       }
       out.println(sb);
-    }
-    printSection(out, "ratios", ratios);
-    printSection(out, "figures", figures);
-    printSection(out, "counts", counts);
-    for (String n : notes) {
-      out.println("note: " + n);
     }
   }
 

@@ -37,6 +37,13 @@ public record Cli(
     BENCH
   }
 
+  /** What {@code --help} prints. */
+  public static final String USAGE =
+      "usage: demo [--duration 30s] [--seed N] [--nats nats://HOST:PORT] [--reports DIR]\n"
+          + "       bench <scenario> [--json FILE] [--quick]\n"
+          + "scenarios: "
+          + String.join(" ", Bench.SCENARIOS);
+
   /** The default demo duration. */
   public static final Duration DEFAULT_DURATION = Duration.ofSeconds(40);
 

@@ -5,6 +5,7 @@ import dev.lifeline.active.ActiveOptions;
 import dev.lifeline.active.LeaseStore;
 import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CircuitBreakers;
+import dev.lifeline.core.ExhaustedCall;
 import dev.lifeline.core.Jitter;
 import dev.lifeline.core.RetryBudget;
 import dev.lifeline.core.RetryPolicy;
@@ -59,15 +60,20 @@ import java.util.function.Supplier;
  */
 public final class Demo {
 
-  private static final int WORKERS = 4;
+  /** Workers per service: each service has its own, so one outage does not stall the others. */
+  private static final int WORKERS_PER_SERVICE = 1;
+
   private static final long CALL_PAUSE_MS = 20;
+
+  /** At most this many failed calls print their report line; the rest are counted. */
+  private static final int FAILURES_PRINTED = 20;
 
   // Each call has a 5 s deadline; the wait bound only guards against a call never completing.
 
-  /** A call of the workload; throws when it failed for its user. */
+  /** A call of the workload; returns OK or DEGRADED, throws when it failed for its user. */
   @FunctionalInterface
   interface DemoCall {
-    void call() throws Exception;
+    Timeline.Outcome call() throws Exception;
   }
 
   /**
@@ -234,22 +240,23 @@ public final class Demo {
                   .build());
       closeables.add(http);
 
-      Timeline timeline = new Timeline();
-      AtomicReference<Served> lastOrder = new AtomicReference<>(new Served(-1, "-"));
-      AtomicLong fallbacks = new AtomicLong();
-      AtomicLong orderSeq = new AtomicLong();
       List<String> services = List.of("item", "order", "ai-model", "storage");
+      Timeline timeline = new Timeline(services);
+      AtomicReference<Served> lastOrder = new AtomicReference<>(new Served(-1, "-"));
+      AtomicLong orderSeq = new AtomicLong();
       List<DemoCall> calls =
           List.of(
-              () ->
-                  itemStub
-                      .withDeadlineAfter(5, TimeUnit.SECONDS)
-                      .getItemDetail(
-                          GetItemDetailRequest.newBuilder()
-                              .setTenantId("t1")
-                              .setStoreCode("s1")
-                              .setItemCode("49" + random.nextInt(1000))
-                              .build()),
+              () -> {
+                itemStub
+                    .withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .getItemDetail(
+                        GetItemDetailRequest.newBuilder()
+                            .setTenantId("t1")
+                            .setStoreCode("s1")
+                            .setItemCode("49" + random.nextInt(1000))
+                            .build());
+                return Timeline.Outcome.OK;
+              },
               () -> {
                 ProcessOrderResponse r =
                     orderStub
@@ -260,45 +267,67 @@ public final class Demo {
                                 .setAmountCents(100 + random.nextInt(900))
                                 .build());
                 lastOrder.set(new Served(timeline.nowMillis(), r.getProcessedBy()));
+                return Timeline.Outcome.OK;
               },
-              () ->
-                  aiStub
-                      .withDeadlineAfter(5, TimeUnit.SECONDS)
-                      .extract(ExtractRequest.newBuilder().setContent("leaf").build()),
+              () -> {
+                aiStub
+                    .withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .extract(ExtractRequest.newBuilder().setContent("leaf").build());
+                return Timeline.Outcome.OK;
+              },
               () -> {
                 try {
                   http.execute(HttpRequest.get("/objects/o" + random.nextInt(100)));
+                  return Timeline.Outcome.OK;
                 } catch (LifelineHttpException e) {
                   // Degrade as LADON's reader does: serve the cached copy while Storage fails or
-                  // the breaker is open. The call still succeeds for its user; it is counted.
-                  fallbacks.incrementAndGet();
+                  // the breaker is open. The user gets an answer, but not a fresh one: degraded.
+                  return Timeline.Outcome.DEGRADED;
                 }
               });
-      out.println(
-          "services: ItemService, OrderService group of 3 ("
-              + String.join(", ", orders.addresses())
-              + "), AiModel behind dapr-app-id '"
-              + AiBackend.APP_ID
-              + "', Storage HTTP "
-              + storage.baseUri());
+      List<String[]> serviceRows = new ArrayList<>();
+      serviceRows.add(new String[] {"item", "item-master", "ItemService", item.target()});
+      List<String[]> members = orders.members();
+      for (String[] m : members) {
+        serviceRows.add(new String[] {"order", "orders", "OrderService " + m[0], m[1]});
+      }
+      serviceRows.add(
+          new String[] {
+            "ai-model",
+            AiBackend.APP_ID,
+            "AiModel (dapr-app-id " + AiBackend.APP_ID + ")",
+            ai.target()
+          });
+      serviceRows.add(
+          new String[] {"storage", "storage", "Storage HTTP", storage.baseUri().toString()});
+      out.println("services (workload name, Lifeline service, server, address):");
+      for (String[] row : serviceRows) {
+        out.printf(Locale.ROOT, "  %-9s %-12s %-28s %s%n", row[0], row[1], row[2], row[3]);
+      }
 
       Supplier<String> breaker = () -> breakerState(storageBreakers);
       Supplier<String> active = orders::activeId;
       HttpServer status =
-          statusServer(registry, timeline, orders, List.of(breakers, storageBreakers));
+          statusServer(registry, timeline, orders, serviceRows, List.of(breakers, storageBreakers));
       closeables.add(() -> status.stop(0));
       String base = "http://127.0.0.1:" + status.getAddress().getPort();
       out.println("metrics: " + base + "/metrics  status: " + base + "/");
 
       AtomicBoolean running = new AtomicBoolean(true);
+      Failures failures = new Failures(out);
       List<Thread> workers = new ArrayList<>();
-      for (int w = 0; w < WORKERS; w++) {
-        int first = w;
-        Thread t =
-            new Thread(() -> work(first, services, calls, timeline, running), "demo-worker-" + w);
-        t.setDaemon(true);
-        workers.add(t);
-        t.start();
+      for (int k = 0; k < services.size(); k++) {
+        for (int w = 0; w < WORKERS_PER_SERVICE; w++) {
+          String service = services.get(k);
+          DemoCall call = calls.get(k);
+          Thread t =
+              new Thread(
+                  () -> work(service, call, timeline, failures, running),
+                  "demo-" + service + "-" + w);
+          t.setDaemon(true);
+          workers.add(t);
+          t.start();
+        }
       }
 
       long endMillis = duration.toMillis();
@@ -313,11 +342,11 @@ public final class Demo {
                 Thread.sleep(1500);
                 item.start();
                 long back = timeline.nowMillis();
-                recoveries.add(
-                    new Recovery(
-                        "ItemService restart",
-                        awaitSuccess(timeline, "item", back, out),
-                        "server back"));
+                long ms = awaitSuccess(timeline, "item", back, out);
+                if (ms >= 0) {
+                  timeline.recovered("ItemService restart", back + ms);
+                }
+                recoveries.add(new Recovery("ItemService restart", ms, "server back"));
               }));
       script.add(
           new Fault(
@@ -347,6 +376,9 @@ public final class Demo {
                   Thread.sleep(10);
                 }
                 long ms = closedAt < 0 ? -1 : closedAt - back;
+                if (closedAt >= 0) {
+                  timeline.recovered("Storage 5xx burst", closedAt);
+                }
                 out.println(
                     ms < 0
                         ? "recovered: the Storage breaker did not close within 20 s"
@@ -384,17 +416,23 @@ public final class Demo {
 
       long channels = (long) sum(registry, "lifeline.channel.creations");
       List<String[]> summary = new ArrayList<>();
-      summary.add(new String[] {"calls", Long.toString(timeline.totalCalls())});
-      summary.add(new String[] {"failed calls", Long.toString(timeline.totalFailed())});
+      summary.add(
+          new String[] {
+            "calls",
+            timeline.totalCalls()
+                + " ("
+                + (timeline.totalCalls() - timeline.totalDegraded() - timeline.totalFailed())
+                + " ok, "
+                + timeline.totalDegraded()
+                + " degraded, "
+                + timeline.totalFailed()
+                + " failed)"
+          });
       for (String svc : services) {
-        summary.add(new String[] {"  failed: " + svc, Long.toString(timeline.failed(svc))});
+        summary.add(new String[] {"  " + svc, serviceSummary(timeline, svc)});
       }
       summary.add(new String[] {"retries", Long.toString(timeline.totalRetries())});
       summary.add(new String[] {"NOT_ACTIVE answers", Long.toString(timeline.totalNotActive())});
-      summary.add(
-          new String[] {
-            "Storage reads served from cache (breaker open or 5xx)", Long.toString(fallbacks.get())
-          });
       for (Recovery r : recoveries) {
         summary.add(
             new String[] {
@@ -429,7 +467,9 @@ public final class Demo {
               + timeline.totalCalls()
               + " calls, "
               + timeline.totalFailed()
-              + " failed, report: "
+              + " failed, "
+              + timeline.totalDegraded()
+              + " degraded, report: "
               + report);
       return 0;
     } finally {
@@ -466,6 +506,7 @@ public final class Demo {
       Served s = lastOrder.get();
       if (s.millis() >= t0 && !s.by().equals(old)) {
         ms = s.millis() - t0;
+        timeline.recovered(name, s.millis());
         out.println("recovered: orders served by " + s.by() + " " + ms + " ms after the fault");
         break;
       }
@@ -511,29 +552,76 @@ public final class Demo {
   }
 
   private static void work(
-      int first,
-      List<String> services,
-      List<DemoCall> calls,
-      Timeline timeline,
-      AtomicBoolean running) {
-    int i = first;
+      String service, DemoCall call, Timeline timeline, Failures failures, AtomicBoolean running) {
     while (running.get()) {
-      int k = i++ % calls.size();
       long t0 = System.nanoTime();
-      boolean ok;
+      Timeline.Outcome outcome;
       try {
-        calls.get(k).call();
-        ok = true;
+        outcome = call.call();
       } catch (Exception e) {
-        ok = false;
+        outcome = Timeline.Outcome.FAILED;
+        failures.print(service, timeline.nowMillis(), e);
       }
-      timeline.record(services.get(k), System.nanoTime() - t0, ok);
+      timeline.record(service, System.nanoTime() - t0, outcome);
       try {
         Thread.sleep(CALL_PAUSE_MS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       }
+    }
+  }
+
+  /** One summary cell: what happened to {@code service}'s calls. */
+  private static String serviceSummary(Timeline timeline, String service) {
+    long ok = timeline.count(service, Timeline.Outcome.OK);
+    long degraded = timeline.count(service, Timeline.Outcome.DEGRADED);
+    long failed = timeline.count(service, Timeline.Outcome.FAILED);
+    return String.format(
+        Locale.ROOT,
+        "%d calls: %d ok, %d degraded%s, %d failed",
+        ok + degraded + failed,
+        ok,
+        degraded,
+        degraded > 0 ? " (served from cache)" : "",
+        failed);
+  }
+
+  /**
+   * Prints why a call failed: the {@code LifelineCallException} or {@code LifelineHttpException}
+   * report line (attempts, stop reason, target), or the exception itself when Lifeline did not
+   * produce the failure. The first {@value #FAILURES_PRINTED} are printed. Thread-safe.
+   */
+  static final class Failures {
+    private final PrintStream out;
+    private final AtomicLong count = new AtomicLong();
+
+    Failures(PrintStream out) {
+      this.out = out;
+    }
+
+    void print(String service, long millis, Throwable e) {
+      long n = count.incrementAndGet();
+      if (n > FAILURES_PRINTED) {
+        return;
+      }
+      out.printf(
+          Locale.ROOT,
+          "failed: %s at %.1f s: %s%s%n",
+          service,
+          millis / 1000.0,
+          reason(e),
+          n == FAILURES_PRINTED ? " (further failures are counted, not printed)" : "");
+    }
+
+    /** The report line of the Lifeline failure in {@code e}'s causes, else {@code e} itself. */
+    static String reason(Throwable e) {
+      for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+        if (c instanceof ExhaustedCall x) {
+          return x.report().message();
+        }
+      }
+      return e.getClass().getSimpleName() + ": " + e.getMessage();
     }
   }
 
@@ -556,23 +644,37 @@ public final class Demo {
   }
 
   static String line(Timeline.Second s) {
+    List<String> waiting = new ArrayList<>();
+    s.byService()
+        .forEach(
+            (svc, n) -> {
+              if (n == 0) {
+                waiting.add(svc);
+              }
+            });
     return String.format(
-        Locale.ROOT,
-        "%4ds  calls/s %5d  p99 %7.1f ms  failed %4d  retries %4d  NOT_ACTIVE %3d  breaker %-9s  active %s",
-        s.second(),
-        s.calls(),
-        s.p99Millis(),
-        s.failed(),
-        s.retries(),
-        s.notActive(),
-        s.breaker(),
-        s.active());
+            Locale.ROOT,
+            "%4ds  calls/s %4d  p99 %7.1f ms  degraded %3d  failed %3d  retries %3d  NOT_ACTIVE %3d"
+                + "  breaker %-9s  active %s",
+            s.second(),
+            s.calls(),
+            s.p99Millis(),
+            s.degraded(),
+            s.failed(),
+            s.retries(),
+            s.notActive(),
+            s.breaker(),
+            s.active())
+        // A service whose workers finished no call this second is waiting on it (a restart or
+        // failover in progress, retried within the 5 s deadline): say so instead of showing 0.
+        + (waiting.isEmpty() ? "" : "  waiting on: " + String.join(", ", waiting));
   }
 
   private static HttpServer statusServer(
       PrometheusMeterRegistry registry,
       Timeline timeline,
       OrderGroup orders,
+      List<String[]> services,
       List<CircuitBreakers> breakers)
       throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
@@ -596,32 +698,35 @@ public final class Demo {
                       + "<title>Lifeline demo status</title></head><body><h1>Lifeline demo</h1>");
           html.append("<p>calls ")
               .append(timeline.totalCalls())
+              .append(", degraded ")
+              .append(timeline.totalDegraded())
               .append(", failed ")
               .append(timeline.totalFailed())
-              .append("</p><h2>OrderService group</h2><table border=\"1\">")
-              .append("<tr><th>instance</th><th>role</th></tr>");
-          for (String[] m : orders.roles()) {
-            html.append("<tr><td>")
-                .append(HtmlReport.esc(m[0]))
-                .append("</td><td>")
-                .append(HtmlReport.esc(m[1]))
-                .append("</td></tr>");
+              .append("</p><h2>Services</h2>");
+          row(html, "th", "workload", "Lifeline service", "server", "address");
+          for (String[] r : services) {
+            row(html, "td", r);
           }
-          html.append("</table><h2>Circuit breakers</h2><table border=\"1\">")
-              .append("<tr><th>breaker</th><th>state</th><th>failure rate</th></tr>");
+          html.append("</table><h2>OrderService group</h2>");
+          row(html, "th", "member id", "address", "role");
+          for (String[] m : orders.roles()) {
+            row(html, "td", m);
+          }
+          html.append("</table><h2>Circuit breakers</h2>");
+          row(html, "th", "service", "target", "state", "failure rate");
           for (CircuitBreaker b :
               breakers.stream()
                   .flatMap(c -> c.registry().getAllCircuitBreakers().stream())
                   .toList()) {
-            html.append("<tr><td>")
-                .append(HtmlReport.esc(b.getName()))
-                .append("</td><td>")
-                .append(b.getState())
-                .append("</td><td>")
-                .append(
-                    String.format(
-                        Locale.ROOT, "%.0f%%", Math.max(0, b.getMetrics().getFailureRate())))
-                .append("</td></tr>");
+            // Lifeline names a breaker "service target".
+            String[] name = b.getName().split(" ", 2);
+            row(
+                html,
+                "td",
+                name[0],
+                name.length > 1 ? name[1] : "",
+                b.getState().name(),
+                String.format(Locale.ROOT, "%.0f%%", Math.max(0, b.getMetrics().getFailureRate())));
           }
           html.append("</table><p><a href=\"/metrics\">/metrics</a></p></body></html>");
           byte[] body = html.toString().getBytes(StandardCharsets.UTF_8);
@@ -633,5 +738,23 @@ public final class Demo {
         });
     server.start();
     return server;
+  }
+
+  /** Appends a table row (opening the table before a header row), each cell escaped. */
+  private static void row(StringBuilder html, String cell, String... values) {
+    if (cell.equals("th")) {
+      html.append("<table border=\"1\">");
+    }
+    html.append("<tr>");
+    for (String v : values) {
+      html.append('<')
+          .append(cell)
+          .append('>')
+          .append(HtmlReport.esc(v))
+          .append("</")
+          .append(cell)
+          .append('>');
+    }
+    html.append("</tr>");
   }
 }

@@ -22,7 +22,9 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -147,21 +149,7 @@ final class GrpcScenarios {
       long before = Channels.CREATED.get();
       // The kugelpos anti-pattern: every request builds a repository that opens its own channel.
       Load.Result perRequest =
-          Load.closedLoop(
-              THREADS,
-              t.warmup(),
-              t.measure(),
-              MAX_CALLS,
-              () -> {
-                ManagedChannel ch = Channels.plain(target);
-                try {
-                  ItemServiceGrpc.newBlockingStub(ch)
-                      .withDeadlineAfter(5, TimeUnit.SECONDS)
-                      .getItemDetail(REQ);
-                } finally {
-                  Channels.close(ch);
-                }
-              });
+          Load.closedLoop(THREADS, t.warmup(), t.measure(), MAX_CALLS, channelPerRequest(target));
       long created = Channels.CREATED.get() - before;
       row(report, "new channel per request", perRequest, "channels_created", created);
       SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -175,17 +163,7 @@ final class GrpcScenarios {
             .getItemDetail(REQ);
         shared =
             Load.closedLoop(
-                THREADS,
-                t.warmup(),
-                t.measure(),
-                MAX_CALLS,
-                () -> {
-                  try (LifelineChannel lease = pool.lease(target)) {
-                    ItemServiceGrpc.newBlockingStub(lease)
-                        .withDeadlineAfter(5, TimeUnit.SECONDS)
-                        .getItemDetail(REQ);
-                  }
-                });
+                THREADS, t.warmup(), t.measure(), MAX_CALLS, leasePerRequest(pool, target));
       }
       long lifelineCreated =
           (long)
@@ -201,8 +179,81 @@ final class GrpcScenarios {
           BenchReport.ratioOf(perRequest.micros(99), shared.micros(99)));
       report.count("channels_created", lifelineCreated);
       report.count("channels_created_per_request", created);
+      byUsers(report, target, t);
     }
     return report;
+  }
+
+  /** The kugelpos anti-pattern: every request builds a repository that opens its own channel. */
+  private static Load.Call channelPerRequest(String target) {
+    return () -> {
+      ManagedChannel ch = Channels.plain(target);
+      try {
+        ItemServiceGrpc.newBlockingStub(ch)
+            .withDeadlineAfter(5, TimeUnit.SECONDS)
+            .getItemDetail(REQ);
+      } finally {
+        Channels.close(ch);
+      }
+    };
+  }
+
+  /** Every request builds its own repository, which leases and releases the pooled channel. */
+  private static Load.Call leasePerRequest(ChannelPool pool, String target) {
+    return () -> {
+      try (LifelineChannel lease = pool.lease(target)) {
+        ItemServiceGrpc.newBlockingStub(lease)
+            .withDeadlineAfter(5, TimeUnit.SECONDS)
+            .getItemDetail(REQ);
+      }
+    };
+  }
+
+  /** The concurrent users of the kugelpos plan's results table. */
+  static final int[] SEED_USERS = {1, 3, 5, 10, 15};
+
+  /**
+   * The kugelpos plan's own table, measured in this run: p99 and throughput by concurrent users, a
+   * channel per request against Lifeline's pool. Each level gets a quarter of the measurement time.
+   */
+  private static void byUsers(BenchReport report, String target, Bench.Timing t) throws Exception {
+    Duration warmup = t.warmup().dividedBy(3);
+    Duration measure = t.measure().dividedBy(4);
+    List<List<Object>> rows = new ArrayList<>();
+    try (ChannelPool pool = Channels.plaintextPool(new SimpleMeterRegistry());
+        LifelineChannel app = pool.lease(target)) {
+      // The application's own lease, held for its lifetime, keeps the channel in the pool.
+      ItemServiceGrpc.newBlockingStub(app)
+          .withDeadlineAfter(5, TimeUnit.SECONDS)
+          .getItemDetail(REQ);
+      for (int users : SEED_USERS) {
+        Load.Result perRequest =
+            Load.closedLoop(users, warmup, measure, MAX_CALLS, channelPerRequest(target));
+        Load.Result lifeline =
+            Load.closedLoop(users, warmup, measure, MAX_CALLS, leasePerRequest(pool, target));
+        Double p99Cut = BenchReport.ratioOf(lifeline.micros(99), perRequest.micros(99));
+        rows.add(
+            List.of(
+                users,
+                perRequest.micros(99) / 1000.0,
+                lifeline.micros(99) / 1000.0,
+                p99Cut == null ? "n/a" : String.format(Locale.ROOT, "%.0f %%", (1 - p99Cut) * 100),
+                perRequest.throughput(),
+                lifeline.throughput(),
+                BenchReport.ratioOf(lifeline.throughput(), perRequest.throughput())));
+      }
+    }
+    report.table(
+        "by concurrent users (the kugelpos plan's table; p99 in ms, throughput in calls/s)",
+        List.of(
+            "users",
+            "p99 per request",
+            "p99 lifeline",
+            "p99 reduction",
+            "calls/s per request",
+            "calls/s lifeline",
+            "throughput x"),
+        rows);
   }
 
   static BenchReport poolScaling(Bench.Timing t) throws Exception {

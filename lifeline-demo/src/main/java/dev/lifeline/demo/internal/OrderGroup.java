@@ -90,12 +90,21 @@ public final class OrderGroup implements AutoCloseable {
     return "-";
   }
 
-  /** Each instance's id and role (ACTIVE, STANDBY or STOPPED), for the status page. */
+  /** Each instance's id and address, {@code 127.0.0.1:port}, in instance order. */
+  public synchronized List<String[]> members() {
+    List<String[]> r = new ArrayList<>();
+    for (Instance in : instances) {
+      r.add(new String[] {in.id, "127.0.0.1:" + in.port});
+    }
+    return r;
+  }
+
+  /** Each instance's id, address and role (ACTIVE, STANDBY or STOPPED), for the status page. */
   public List<String[]> roles() {
     List<String[]> r = new ArrayList<>();
     for (Instance in : instancesSnapshot()) {
       ActiveMember m = in.member;
-      r.add(new String[] {in.id, m == null ? "STOPPED" : m.role().name()});
+      r.add(new String[] {in.id, "127.0.0.1:" + in.port, m == null ? "STOPPED" : m.role().name()});
     }
     return r;
   }

@@ -1,5 +1,6 @@
 package dev.lifeline.grpc.internal;
 
+import dev.lifeline.core.LatencyHistogram;
 import dev.lifeline.core.Ticker;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -119,11 +120,13 @@ public final class StickyRouter {
             .register(registry);
     this.successes =
         Counter.builder("lifeline.sticky.calls")
+            .description("Calls through the sticky group channel, by outcome")
             .tag("group", group)
             .tag("outcome", "success")
             .register(registry);
     this.failures =
         Counter.builder("lifeline.sticky.calls")
+            .description("Calls through the sticky group channel, by outcome")
             .tag("group", group)
             .tag("outcome", "failure")
             .register(registry);
@@ -133,10 +136,9 @@ public final class StickyRouter {
             .tag("group", group)
             .register(registry);
     this.failoverLatency =
-        Timer.builder("lifeline.sticky.failover.latency")
+        LatencyHistogram.buckets(Timer.builder("lifeline.sticky.failover.latency"))
             .description("From a call's first NOT_ACTIVE or UNAVAILABLE to its success")
             .tag("group", group)
-            .publishPercentiles(0.5, 0.95, 0.99)
             .register(registry);
   }
 

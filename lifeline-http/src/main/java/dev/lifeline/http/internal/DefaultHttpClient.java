@@ -6,6 +6,7 @@ import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CallReport;
 import dev.lifeline.core.Decision;
 import dev.lifeline.core.FailureKind;
+import dev.lifeline.core.LatencyHistogram;
 import dev.lifeline.core.Redaction;
 import dev.lifeline.core.StopReason;
 import dev.lifeline.core.Ticker;
@@ -217,16 +218,43 @@ public final class DefaultHttpClient implements LifelineHttpClient {
   }
 
   private void registerGauges() {
-    gauge("lifeline.http.pool.leased", c -> c.pool.getTotalStats().getLeased());
-    gauge("lifeline.http.pool.available", c -> c.pool.getTotalStats().getAvailable());
-    gauge("lifeline.http.pool.pending", c -> c.pool.getTotalStats().getPending());
-    gauge("lifeline.http.pool.max", c -> c.pool.getTotalStats().getMax());
-    gauge("lifeline.http.health", c -> c.lastHealth.get());
+    gauge(
+        "lifeline.http.pool.leased",
+        "Pooled connections in use",
+        c -> c.pool.getTotalStats().getLeased());
+    gauge(
+        "lifeline.http.pool.available",
+        "Pooled connections idle and reusable",
+        c -> c.pool.getTotalStats().getAvailable());
+    gauge(
+        "lifeline.http.pool.pending",
+        "Requests waiting for a pooled connection",
+        c -> c.pool.getTotalStats().getPending());
+    gauge(
+        "lifeline.http.pool.max",
+        "Most pooled connections allowed",
+        c -> c.pool.getTotalStats().getMax());
+    gauge(
+        "lifeline.http.health",
+        "1 if the last health check passed, 0 if it failed, -1 before the first",
+        c -> c.lastHealth.get());
+    // At 0 from the start, so that rate() sees the first check and a panel shows 0, not no data.
+    healthChecks(true);
+    healthChecks(false);
   }
 
-  private void gauge(String meter, ToDoubleFunction<DefaultHttpClient> f) {
+  private Counter healthChecks(boolean healthy) {
+    return Counter.builder("lifeline.http.health.checks")
+        .description("Health checks made, by result")
+        .tag("client", name)
+        .tag("result", healthy ? "healthy" : "unhealthy")
+        .register(meters);
+  }
+
+  private void gauge(String meter, String description, ToDoubleFunction<DefaultHttpClient> f) {
     ownMeters.add(
         Gauge.builder(meter, this, f)
+            .description(description)
             .tag("client", name)
             .tag("client_instance", instance)
             .register(meters));
@@ -645,7 +673,7 @@ public final class DefaultHttpClient implements LifelineHttpClient {
   }
 
   private void time(String method, int status, long startNanos) {
-    Timer.builder("lifeline.http.request.duration")
+    LatencyHistogram.buckets(Timer.builder("lifeline.http.request.duration"))
         .description("HTTP attempt latency")
         .tag("client", name)
         .tag("method", method)
@@ -686,11 +714,7 @@ public final class DefaultHttpClient implements LifelineHttpClient {
       cause = e;
     }
     lastHealth.set(healthy ? 1 : 0);
-    Counter.builder("lifeline.http.health.checks")
-        .tag("client", name)
-        .tag("result", healthy ? "healthy" : "unhealthy")
-        .register(meters)
-        .increment();
+    healthChecks(healthy).increment();
     if (healthy) {
       log.atDebug()
           .addKeyValue("client", name)
