@@ -44,6 +44,7 @@ public final class ChaosMain {
               Duration.ofMillis(ttlMs * 3 / 20),
               clients,
               d.callDeadline(),
+              d.attemptTimeout(),
               d.bucket());
       json = Path.of(args.value("json", "target/chaos.json"));
     } catch (IllegalArgumentException e) {

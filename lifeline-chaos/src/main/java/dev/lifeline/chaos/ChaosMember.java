@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * can log the call's interval. SIGTERM is a graceful stop: the member hands over, then exits.
  *
  * <p>Arguments: {@code --id ID --port PORT --nats URL[,URL...] --register HOST:PORT --ttl-ms N
- * --heartbeat-ms N --safety-ms N --bucket NAME --replicas N}. Prints {@code READY} once it serves.
+ * --heartbeat-ms N --safety-ms N --max-store-backoff-ms N --bucket NAME --replicas N}. Prints
+ * {@code READY} once it serves.
  */
 public final class ChaosMember {
 
@@ -62,6 +63,9 @@ public final class ChaosMember {
             .ttl(Duration.ofMillis(args.intValue("ttl-ms", 2000)))
             .heartbeat(Duration.ofMillis(args.intValue("heartbeat-ms", 500)))
             .safetyMargin(Duration.ofMillis(args.intValue("safety-ms", 300)))
+            // A standby retries a failing store at most every TTL/2 (not 5 s), so that it takes
+            // over soon after NATS has elected a new stream leader.
+            .maxStoreBackoff(Duration.ofMillis(args.intValue("max-store-backoff-ms", 1000)))
             .build();
     NatsLeaseStore store =
         NatsLeaseStore.builder(args.required("nats").split(","))

@@ -160,6 +160,7 @@ public final class ChaosReport {
     settings.put("safety_margin_ms", config.safetyMargin().toMillis());
     settings.put("clients", config.clients());
     settings.put("call_deadline_ms", config.callDeadline().toMillis());
+    settings.put("attempt_timeout_ms", config.attemptTimeout().toMillis());
     settings.put("nats_nodes", 3);
     settings.put("members", 3);
     m.put("settings", settings);

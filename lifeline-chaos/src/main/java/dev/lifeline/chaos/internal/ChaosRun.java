@@ -4,6 +4,8 @@ import dev.lifeline.chaos.ChaosMember;
 import dev.lifeline.chaos.proto.ChaosMemberGrpc;
 import dev.lifeline.chaos.proto.WriteReply;
 import dev.lifeline.chaos.proto.WriteRequest;
+import dev.lifeline.core.FailureKind;
+import dev.lifeline.core.RetryPolicy;
 import dev.lifeline.grpc.ChannelBuilderFactory;
 import dev.lifeline.grpc.ChannelPool;
 import dev.lifeline.grpc.StickyGroupChannel;
@@ -57,6 +59,7 @@ public final class ChaosRun implements AutoCloseable {
    * @param safetyMargin how long before the TTL an active stops
    * @param clients concurrent client threads, one call at a time each
    * @param callDeadline each client call's deadline; covers every failover for zero failed calls
+   * @param attemptTimeout each attempt's limit, after which the call moves to the next member
    * @param bucket the lease bucket
    */
   public record Config(
@@ -67,6 +70,7 @@ public final class ChaosRun implements AutoCloseable {
       Duration safetyMargin,
       int clients,
       Duration callDeadline,
+      Duration attemptTimeout,
       String bucket) {
 
     /** The defaults of {@code ./lifeline chaos}: 100 faults, TTL 2 s. */
@@ -79,13 +83,22 @@ public final class ChaosRun implements AutoCloseable {
           Duration.ofMillis(300),
           4,
           Duration.ofSeconds(30),
+          Duration.ofSeconds(1),
           "chaos");
     }
 
     /** A copy with another number of faults and seed. */
     public Config with(int failovers, long seed) {
       return new Config(
-          failovers, seed, ttl, heartbeat, safetyMargin, clients, callDeadline, bucket);
+          failovers,
+          seed,
+          ttl,
+          heartbeat,
+          safetyMargin,
+          clients,
+          callDeadline,
+          attemptTimeout,
+          bucket);
     }
   }
 
@@ -196,6 +209,8 @@ public final class ChaosRun implements AutoCloseable {
             String.valueOf(config.heartbeat().toMillis()),
             "--safety-ms",
             String.valueOf(config.safetyMargin().toMillis()),
+            "--max-store-backoff-ms",
+            String.valueOf(config.ttl().toMillis() / 2),
             "--bucket",
             config.bucket(),
             "--replicas",
@@ -220,8 +235,21 @@ public final class ChaosRun implements AutoCloseable {
       m.awaitReady(Duration.ofSeconds(60));
     }
     pool = ChannelPool.builder().builderFactory(ChannelBuilderFactory.plaintext()).build();
+    // An attempt on a paused or cut-off active would otherwise wait for the call's whole
+    // deadline: the connection is alive, only the process behind it does not answer. The write is
+    // idempotent on its request id, so a timed-out attempt may move to the next member.
+    RetryPolicy retry =
+        StickyGroupChannel.defaultRetryPolicy().toBuilder()
+            .perAttemptTimeout(config.attemptTimeout())
+            .retryOn(FailureKind.UNAVAILABLE, FailureKind.NOT_ACTIVE, FailureKind.TIMEOUT)
+            .build();
     StickyGroupChannel.Builder b =
-        StickyGroupChannel.builder(ChaosMember.GROUP.toString()).channelPool(pool);
+        StickyGroupChannel.builder(ChaosMember.GROUP.toString())
+            .channelPool(pool)
+            .callPolicy(
+                StickyGroupChannel.defaultPolicy(ChaosMember.GROUP.toString())
+                    .retryPolicy(retry)
+                    .build());
     members.forEach(m -> b.member(m.address()));
     channel = b.build();
     startLoad();
