@@ -10,7 +10,8 @@ import java.util.Set;
 /**
  * {@code ./lifeline chaos [--failovers N] [--seed S] [--ttl-ms N] [--clients N] [--json FILE]}:
  * runs the chaos schedule, prints the per-fault table and the checker's verdict, writes the JSON
- * report, and exits 0 when the history is safe, 1 when it is not, 2 on bad arguments.
+ * report, and exits 0 when the history is safe and the group recovered from every fault, 1 when
+ * not, 2 on bad arguments.
  */
 public final class ChaosMain {
 
@@ -62,6 +63,6 @@ public final class ChaosMain {
     }
     report.writeJson(json);
     System.out.println("report: " + json.toAbsolutePath());
-    System.exit(report.safe() ? 0 : 1);
+    System.exit(report.safe() && report.recovered() ? 0 : 1);
   }
 }

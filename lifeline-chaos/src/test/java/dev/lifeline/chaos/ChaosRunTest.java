@@ -27,6 +27,7 @@ class ChaosRunTest {
       report.print(System.out);
       HistoryChecker.Verdict v = report.verdict();
 
+      assertThat(report.recovered()).as("the group recovered from every fault").isTrue();
       assertThat(report.failovers()).isEqualTo(8);
       assertThat(report.perKind().keySet()).containsExactlyInAnyOrder(FaultKind.values());
       assertThat(v.overlappingWindows()).as("overlaps: %s", v.examples()).isZero();

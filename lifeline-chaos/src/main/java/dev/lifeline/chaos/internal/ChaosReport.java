@@ -39,6 +39,7 @@ public final class ChaosReport {
   private final long rejectedWrites;
   private final Duration elapsed;
   private final Path logs;
+  private final String stuck;
 
   private ChaosReport(
       ChaosRun.Config config,
@@ -49,7 +50,8 @@ public final class ChaosReport {
       HistoryChecker.Verdict verdict,
       long rejectedWrites,
       Duration elapsed,
-      Path logs) {
+      Path logs,
+      String stuck) {
     this.config = config;
     this.perKind = perKind;
     this.failovers = failovers;
@@ -59,6 +61,7 @@ public final class ChaosReport {
     this.rejectedWrites = rejectedWrites;
     this.elapsed = elapsed;
     this.logs = logs;
+    this.stuck = stuck;
   }
 
   static ChaosReport of(
@@ -68,7 +71,8 @@ public final class ChaosReport {
       HistoryChecker.Verdict verdict,
       long rejectedWrites,
       Duration elapsed,
-      Path logs) {
+      Path logs,
+      String stuck) {
     Map<FaultKind, KindFigures> perKind = new LinkedHashMap<>();
     for (FaultKind k : FaultKind.values()) {
       List<ChaosRun.FaultRecord> mine = faults.stream().filter(f -> f.kind() == k).toList();
@@ -106,7 +110,8 @@ public final class ChaosReport {
         verdict,
         rejectedWrites,
         elapsed,
-        logs);
+        logs,
+        stuck);
   }
 
   /** The nearest-rank percentile of sorted values. */
@@ -134,6 +139,11 @@ public final class ChaosReport {
   /** Whether the history is correct: no overlap, stale write, token decrease or lost write. */
   public boolean safe() {
     return verdict.ok();
+  }
+
+  /** Whether the group recovered from every fault (the schedule ran to its end). */
+  public boolean recovered() {
+    return stuck == null;
   }
 
   /** The bench-shaped JSON object. */
@@ -175,6 +185,7 @@ public final class ChaosReport {
     counts.put("acknowledged_calls", (long) verdict.acknowledgedCalls());
     counts.put("accepted_writes", (long) verdict.acceptedWrites());
     counts.put("rejected_writes", rejectedWrites);
+    counts.put("unrecovered_faults", stuck == null ? 0L : 1L);
     perKind.forEach(
         (k, f) -> {
           figures.put(k.key() + "_p50_ms", f.p50Ms());
@@ -192,6 +203,9 @@ public final class ChaosReport {
             + " to the first call acknowledged with a higher fencing token; for the NATS-node"
             + " faults, the longest stretch without an acknowledged call from the fault to the"
             + " steady state after the heal");
+    if (stuck != null) {
+      notes.add(stuck);
+    }
     notes.addAll(verdict.examples());
     failureExamples.forEach(e -> notes.add("failed call " + e));
     m.put("notes", notes);
@@ -228,6 +242,9 @@ public final class ChaosReport {
         verdict.tokenDecreases(),
         verdict.lostAcknowledgedWrites(),
         safe() ? "SAFE" : "UNSAFE");
+    if (stuck != null) {
+      out.println("NOT RECOVERED: " + stuck);
+    }
     verdict.examples().forEach(e -> out.println("  " + e));
     failureExamples.forEach(e -> out.println("  failed call " + e));
     out.printf("elapsed %d s; member and NATS logs in %s%n", elapsed.toSeconds(), logs);

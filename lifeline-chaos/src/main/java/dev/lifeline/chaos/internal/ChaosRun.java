@@ -153,20 +153,34 @@ public final class ChaosRun implements AutoCloseable {
     long begin = System.nanoTime();
     setUp();
     List<FaultKind> schedule = FaultKind.schedule(config.failovers(), random);
-    for (int i = 0; i < schedule.size(); i++) {
+    // A group that never recovers is a finding, not a crash of the run: the schedule stops there
+    // and the history recorded so far is still checked and reported.
+    String stuck = null;
+    try {
+      for (int i = 0; i < schedule.size(); i++) {
+        awaitSteady();
+        FaultRecord r = inject(i + 1, schedule.get(i));
+        faults.add(r);
+        out.printf(
+            "fault %3d/%d %-18s %-8s failover %6s ms  active now %s%n",
+            r.index(),
+            schedule.size(),
+            r.kind().key(),
+            r.target(),
+            r.failoverNanos() < 0 ? "none" : String.valueOf(r.failoverNanos() / 1_000_000),
+            r.newActive());
+      }
       awaitSteady();
-      FaultRecord r = inject(i + 1, schedule.get(i));
-      faults.add(r);
-      out.printf(
-          "fault %3d/%d %-18s %-8s failover %6s ms  active now %s%n",
-          r.index(),
-          schedule.size(),
-          r.kind().key(),
-          r.target(),
-          r.failoverNanos() < 0 ? "none" : String.valueOf(r.failoverNanos() / 1_000_000),
-          r.newActive());
+    } catch (IllegalStateException e) {
+      stuck =
+          "stopped after "
+              + faults.size()
+              + " faults: the group did not recover from fault "
+              + (faults.size() + 1)
+              + ": "
+              + e.getMessage();
+      out.println("chaos: " + stuck);
     }
-    awaitSteady();
     stopLoad();
     HistoryChecker.Verdict verdict = history.check();
     return ChaosReport.of(
@@ -176,7 +190,8 @@ public final class ChaosRun implements AutoCloseable {
         verdict,
         register.rejected(),
         Duration.ofNanos(System.nanoTime() - begin),
-        dir);
+        dir,
+        stuck);
   }
 
   // ---- set-up ------------------------------------------------------------------------------
