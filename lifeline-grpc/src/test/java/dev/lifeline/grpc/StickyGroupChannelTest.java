@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CircuitBreakers;
+import dev.lifeline.core.FailureKind;
 import dev.lifeline.core.RetryPolicy;
 import dev.lifeline.testing.FakeClock;
 import dev.lifeline.testing.Utf8Marshaller;
@@ -70,7 +71,9 @@ class StickyGroupChannelTest {
     /** Holds this request until the test answers it, then answers NOT_ACTIVE with a hint to c. */
     HOLD_ONCE,
     /** NOT_ACTIVE with a hint to {@link #hintAddress}. */
-    NOT_ACTIVE_HINT_ADDRESS
+    NOT_ACTIVE_HINT_ADDRESS,
+    /** Never answers: a paused (SIGSTOP) process whose connection is still open. */
+    HANG
   }
 
   private volatile String hintAddress;
@@ -135,6 +138,7 @@ class StickyGroupChannelTest {
           obs.onError(Status.INVALID_ARGUMENT.withDescription("bad").asRuntimeException());
       case DEAD -> obs.onError(Status.UNAVAILABLE.withDescription("down").asRuntimeException());
       case NOT_ACTIVE_HINT_ADDRESS -> obs.onError(NotActive.exception(name, "g", "x", hintAddress));
+      case HANG -> held.put(name + hits.get(name).get(), obs);
       case HOLD_ONCE -> {
         modes.put(name, Mode.NOT_ACTIVE_HINT_C);
         held.put(name, obs);
@@ -552,6 +556,46 @@ class StickyGroupChannelTest {
                 assertThat(LifelineCallException.from(e).orElseThrow().report().stopReason())
                     .isEqualTo(dev.lifeline.core.StopReason.NOT_IDEMPOTENT));
     assertThat(hits.get("a").get()).isEqualTo(1);
+    assertThat(hits.get("b").get()).as("the write did not move").isZero();
+  }
+
+  private static RetryPolicy retryingTimeoutsAfter(Duration perAttempt) {
+    return StickyGroupChannel.defaultRetryPolicy().toBuilder()
+        .maxAttempts(3)
+        .perAttemptTimeout(perAttempt)
+        .retryOn(FailureKind.UNAVAILABLE, FailureKind.NOT_ACTIVE, FailureKind.TIMEOUT)
+        .build();
+  }
+
+  // Chaos run finding: an active paused by SIGSTOP keeps its connection open; each attempt that
+  // timed out on it went back to it, so every call hung until the pause ended.
+  @Test
+  void anIdempotentCallWhoseAttemptTimedOutOnAHungMemberMovesToTheNextMember() throws Exception {
+    startMember("a", Mode.HANG);
+    startMember("b", Mode.OK);
+    sticky = builder(retryingTimeoutsAfter(Duration.ofMillis(100))).build();
+
+    assertThat(get(call(CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.MINUTES))))
+        .isEqualTo("b");
+    assertThat(hits.get("a").get()).as("the hung member is not asked again").isEqualTo(1);
+  }
+
+  @Test
+  void aWriteWhoseAttemptTimedOutIsNeverSentAgain() throws Exception {
+    startMember("a", Mode.HANG);
+    startMember("b", Mode.OK);
+    sticky = builder(retryingTimeoutsAfter(Duration.ofMillis(100))).build();
+    ListenableFuture<String> f =
+        ClientCalls.futureUnaryCall(
+            sticky.newCall(WRITE, CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.MINUTES)),
+            "req");
+
+    assertThatThrownBy(() -> get(f))
+        .cause()
+        .satisfies(
+            e ->
+                assertThat(LifelineCallException.from(e).orElseThrow().report().stopReason())
+                    .isEqualTo(dev.lifeline.core.StopReason.NOT_IDEMPOTENT));
     assertThat(hits.get("b").get()).as("the write did not move").isZero();
   }
 

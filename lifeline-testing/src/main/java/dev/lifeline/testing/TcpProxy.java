@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A fault-injecting TCP proxy on 127.0.0.1 for outage tests: it forwards to a backend port, or, in
  * refusing mode, accepts each connection and closes it at once, as a host whose server is down
- * would. It counts connection attempts so a test can see how often a client tried to reconnect.
+ * would, or, in black-hole mode, keeps every connection open and drops every byte, as a network
+ * partition that loses packets would. It counts connection attempts so a test can see how often a
+ * client tried to reconnect.
  *
  * <p>Thread-safe. Uses two daemon threads per forwarded connection; {@link #close()} closes every
  * socket.
@@ -33,6 +35,12 @@ public final class TcpProxy implements AutoCloseable {
 
   /** Guarded by {@link #lock}. */
   private int backendPort;
+
+  /**
+   * Black-hole mode: read and drop every byte. Volatile, not under {@link #lock}: the pumps read it
+   * for every chunk.
+   */
+  private volatile boolean blackholed;
 
   private final AtomicInteger attempts = new AtomicInteger();
   private volatile boolean closed;
@@ -75,11 +83,34 @@ public final class TcpProxy implements AutoCloseable {
     toClose.forEach(TcpProxy::closeQuietly);
   }
 
-  /** Forwards new connections to the backend again. */
-  public void forward() {
+  /**
+   * Drops every byte in both directions from now on, on open and new connections, which stay open:
+   * neither side sees an error, only silence, as in a network partition. Ends with {@link
+   * #forward()}.
+   */
+  public void blackhole() {
     synchronized (lock) {
       refusing = false;
+      blackholed = true;
     }
+  }
+
+  /**
+   * Forwards new connections to the backend again. Coming out of {@link #blackhole()}, the
+   * connections that lost bytes are closed first: their streams are corrupt, as a peer that timed
+   * out would have closed them anyway.
+   */
+  public void forward() {
+    List<Socket> toClose = List.of();
+    synchronized (lock) {
+      refusing = false;
+      if (blackholed) {
+        blackholed = false;
+        toClose = new ArrayList<>(open);
+        open.clear();
+      }
+    }
+    toClose.forEach(TcpProxy::closeQuietly);
   }
 
   /** Forwards new connections to another backend port. */
@@ -126,6 +157,13 @@ public final class TcpProxy implements AutoCloseable {
         closeQuietly(client);
         continue;
       }
+      if (blackholed) {
+        synchronized (lock) {
+          open.add(client);
+        }
+        pump(client, null);
+        continue;
+      }
       Socket backend = new Socket();
       try {
         backend.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
@@ -148,23 +186,29 @@ public final class TcpProxy implements AutoCloseable {
     }
   }
 
+  /** Copies {@code from} to {@code to}, or drops what it reads while black-holed or to is null. */
   private void pump(Socket from, Socket to) {
     Thread t =
         new Thread(
             () -> {
               byte[] buf = new byte[16 * 1024];
-              try (InputStream in = from.getInputStream();
-                  OutputStream out = to.getOutputStream()) {
+              try (InputStream in = from.getInputStream()) {
+                OutputStream out =
+                    to == null ? OutputStream.nullOutputStream() : to.getOutputStream();
                 int n;
                 while ((n = in.read(buf)) >= 0) {
-                  out.write(buf, 0, n);
-                  out.flush();
+                  if (!blackholed) {
+                    out.write(buf, 0, n);
+                    out.flush();
+                  }
                 }
               } catch (IOException e) {
                 // One side closed: close both below.
               } finally {
                 closeQuietly(from);
-                closeQuietly(to);
+                if (to != null) {
+                  closeQuietly(to);
+                }
               }
             },
             "tcp-proxy-pump-" + port());

@@ -1,5 +1,8 @@
 /**
  * Test fixtures for code built on Lifeline: a {@link dev.lifeline.testing.FakeClock} that owns time
- * and scheduled tasks, loopback test servers and a fault-injecting TCP proxy.
+ * and scheduled tasks, loopback test servers, a fault-injecting TCP proxy, and for fault-injection
+ * runs a {@link dev.lifeline.testing.NatsCluster} of real nats-server processes, {@link
+ * dev.lifeline.testing.ChildProcess} (crash, stop, pause and resume with real signals) and the
+ * {@link dev.lifeline.testing.HistoryChecker} that judges a single-active group's history.
  */
 package dev.lifeline.testing;

@@ -1,6 +1,7 @@
 package dev.lifeline.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -81,5 +83,35 @@ class TcpProxyTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> proxy.connectionAttempts() == 2);
     proxy.forward();
     assertThat(roundTrip()).isEqualTo('x');
+  }
+
+  @Test
+  void blackHoleKeepsConnectionsOpenButSilentThenForwardingClosesThemAndResumes()
+      throws IOException {
+    try (Socket before = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> proxy.connectionAttempts() == 1);
+      proxy.blackhole();
+      for (Socket s :
+          new Socket[] {before, new Socket(InetAddress.getLoopbackAddress(), proxy.port())}) {
+        s.setSoTimeout(300);
+        s.getOutputStream().write('x');
+        s.getOutputStream().flush();
+        assertThatThrownBy(() -> s.getInputStream().read())
+            .as("silence, neither a byte nor end of stream")
+            .isInstanceOf(SocketTimeoutException.class);
+      }
+      proxy.forward();
+      before.setSoTimeout(5_000);
+      assertThat(readOrReset(before)).as("the corrupted connection is closed").isEqualTo(-1);
+    }
+    assertThat(roundTrip()).isEqualTo('x');
+  }
+
+  private static int readOrReset(Socket s) {
+    try {
+      return s.getInputStream().read();
+    } catch (IOException reset) {
+      return -1;
+    }
   }
 }

@@ -133,6 +133,9 @@ public final class NatsLeaseStore implements LeaseStore {
   /** Guarded by lock. */
   private boolean closed;
 
+  /** Guarded by lock: the server-version warning was logged (once per store). */
+  private boolean warnedServer;
+
   private NatsLeaseStore(Builder b, Options options, Redactor redactor) {
     this.options = options;
     this.redactor = redactor;
@@ -251,6 +254,15 @@ public final class NatsLeaseStore implements LeaseStore {
                 + " refused: "
                 + String.join("; ", problems)
                 + ". Fix those settings or use another bucket (builder.bucket(...)).");
+      }
+      if (!warnedServer && c.getServerInfo() != null) {
+        Optional<String> warning =
+            BucketRules.serverWarning(
+                c.getServerInfo().getVersion(), info.getConfiguration().getReplicas());
+        if (warning.isPresent()) {
+          warnedServer = true;
+          log.atWarn().addKeyValue("bucket", bucketName).log(warning.get());
+        }
       }
       long epoch = BucketRules.epoch(info.getCreateTime());
       if (lastEpoch != 0 && epoch != lastEpoch) {

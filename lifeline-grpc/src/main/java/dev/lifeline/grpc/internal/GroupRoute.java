@@ -141,10 +141,14 @@ final class GroupRoute implements StickyRouter.Waiter {
       return;
     }
     boolean notActive = NotActive.isNotActive(status, trailers);
+    // An attempt that ran out of its per-attempt time counts as unreachable too: a paused or
+    // hung member keeps its connection open and never answers, and going back to it would hang
+    // the call again. Whether the call may move at all (idempotency) is the engine's decision.
     boolean unreachable =
         !notActive
             && (status.getCode() == Status.Code.UNAVAILABLE
-                || status.getCode() == Status.Code.CANCELLED);
+                || status.getCode() == Status.Code.CANCELLED
+                || status.getCode() == Status.Code.DEADLINE_EXCEEDED);
     if (!notActive && !unreachable) {
       router.trace("surface", address, status.getCode().name(), 0, attempts);
       return;

@@ -7,6 +7,9 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What a KV bucket must look like before leases may live in it, as one pure function, and the epoch
@@ -75,6 +78,41 @@ public final class BucketRules {
     }
     return p;
   }
+
+  /**
+   * Why a replicated bucket is unsafe on this nats-server version, or empty. Before 2.9.21 a
+   * replicated stream checked a write's expected revision against the leader's applied state only,
+   * before Raft, so two compare-and-set writes in flight with the same expected revision could both
+   * win (nats-server#4320): two members could both acquire a released lease. The chaos run saw
+   * exactly that on 2.9.10. A single replica is not affected; an unreadable version is not judged.
+   */
+  public static Optional<String> serverWarning(String serverVersion, int replicas) {
+    if (replicas <= 1 || serverVersion == null) {
+      return Optional.empty();
+    }
+    Matcher m = VERSION.matcher(serverVersion);
+    if (!m.lookingAt()) {
+      return Optional.empty();
+    }
+    int[] v = {
+      Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))
+    };
+    boolean fixed = v[0] > 2 || (v[0] == 2 && (v[1] > 9 || (v[1] == 9 && v[2] >= 21)));
+    if (fixed) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "nats-server "
+            + serverVersion
+            + " with "
+            + replicas
+            + " replicas: two compare-and-set writes with the same expected revision can both"
+            + " succeed (nats-server#4320, fixed in 2.9.21), so two members may both win a"
+            + " released or expired lease for up to a heartbeat. Upgrade the servers to 2.9.21 or"
+            + " later (2.10+ recommended); fenced writes stay ordered meanwhile.");
+  }
+
+  private static final Pattern VERSION = Pattern.compile("v?(\\d+)\\.(\\d+)\\.(\\d+)");
 
   /** A bucket's epoch: its stream's creation time in microseconds since 1970. */
   public static long epoch(ZonedDateTime created) {

@@ -89,4 +89,34 @@ class BucketRulesTest {
     assertThat(BucketRules.epoch(ZonedDateTime.parse("1970-01-01T00:00:01.000002999Z")))
         .isEqualTo(1_000_002L);
   }
+
+  // Chaos run finding: on nats-server 2.9.10 with 3 replicas two standbys both won a released
+  // lease (nats-server#4320). The store now says so when it opens such a bucket.
+  @ParameterizedTest
+  @MethodSource("serverVersions")
+  void aReplicatedBucketOnAServerWithoutSerializableCompareAndSetIsWarnedAbout(
+      String version, int replicas, boolean warned) {
+    assertThat(BucketRules.serverWarning(version, replicas).isPresent()).isEqualTo(warned);
+  }
+
+  static List<Arguments> serverVersions() {
+    return List.of(
+        Arguments.of("2.9.10", 3, true),
+        Arguments.of("2.9.20", 3, true),
+        Arguments.of("2.8.4", 3, true),
+        Arguments.of("v2.9.10", 3, true),
+        Arguments.of("2.9.21", 3, false),
+        Arguments.of("2.10.0", 3, false),
+        Arguments.of("2.11.3-beta", 3, false),
+        Arguments.of("3.0.0", 3, false),
+        Arguments.of("2.9.10", 1, false),
+        Arguments.of("unknown", 3, false),
+        Arguments.of(null, 3, false));
+  }
+
+  @Test
+  void theWarningNamesTheVersionTheReplicasTheServerIssueAndTheFix() {
+    assertThat(BucketRules.serverWarning("2.9.10", 3).orElseThrow())
+        .contains("2.9.10", "3 replicas", "nats-server#4320", "2.9.21");
+  }
 }
