@@ -102,6 +102,15 @@ public final class NatsLeaseStore implements LeaseStore {
 
   private record Seen(long epoch, long revision, long sinceNanos) {}
 
+  /** The highest revision of a key this store has seen in the bucket of {@code epoch}. */
+  private record Highest(long epoch, long revision) {}
+
+  /**
+   * At most this many rewrites lift a won lease above the revisions this store has seen (see {@code
+   * aboveRevisionsSeen}); beyond it the attempt fails and the next one goes on from there.
+   */
+  private static final int MAX_REWRITES = 1_000;
+
   /** A bucket opened and checked on one connection; replaced when either changes. */
   private record Bucket(Connection connection, KeyValue kv, KeyValueManagement kvm, long epoch) {}
 
@@ -115,6 +124,14 @@ public final class NatsLeaseStore implements LeaseStore {
   private final Ticker ticker;
   private final Clock clock;
   private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+
+  /**
+   * Every revision of each key this store saw: reads, watch events (deletes included) and its own
+   * writes. A lease it wins must carry a higher revision, so its token is higher than any token it
+   * has seen handed out, even after the stream lost acknowledged writes.
+   */
+  private final Map<String, Highest> highest = new ConcurrentHashMap<>();
+
   private final List<Watch> watches = new CopyOnWriteArrayList<>();
   private final Object lock = new Object();
 
@@ -397,8 +414,67 @@ public final class NatsLeaseStore implements LeaseStore {
 
   // ---- leases ------------------------------------------------------------------------------
 
+  private void sawRevision(long epoch, String key, long revision) {
+    highest.merge(
+        key,
+        new Highest(epoch, revision),
+        (old, now) ->
+            old.epoch > now.epoch || (old.epoch == now.epoch && old.revision >= now.revision)
+                ? old
+                : now);
+  }
+
+  private long highestSeen(long epoch, String key) {
+    Highest h = highest.get(key);
+    return h == null || h.epoch != epoch ? 0 : h.revision;
+  }
+
+  /**
+   * Lifts a lease just written at {@code rev} above {@code floor}, the highest revision of the key
+   * this store had seen before the write (taken before it, as the watch soon reports the write
+   * itself). A revision at or below it means the stream lost writes it had acknowledged and hands
+   * their revisions out again (nats-server 2.9 after its stream leader was killed): a lease won
+   * there would carry a fencing token no higher than one already used downstream, and the register
+   * would refuse every write of the new holder. Each rewrite is a compare-and-set at the lease's
+   * own revision, so a foreign write in between loses the attempt.
+   */
+  private long aboveRevisionsSeen(
+      Bucket b, GroupId group, String key, byte[] value, long rev, long floor)
+      throws IOException, JetStreamApiException {
+    if (rev > floor) {
+      return rev;
+    }
+    long first = rev;
+    int rewrites = 0;
+    while (rev <= floor) {
+      if (++rewrites > MAX_REWRITES) {
+        throw new LeaseStoreException(
+            "NATS bucket "
+                + bucketName
+                + " handed out revision "
+                + rev
+                + " of "
+                + key
+                + " again, "
+                + (floor - rev)
+                + " below one already seen; still rewriting, trying again");
+      }
+      rev = b.kv().update(key, value, rev);
+    }
+    log.atWarn()
+        .addKeyValue("group", group)
+        .addKeyValue("revision", first)
+        .addKeyValue("highestSeen", floor)
+        .addKeyValue("rewrites", rewrites)
+        .log(
+            "NATS handed out a lease revision it had already used (acknowledged writes were"
+                + " lost); rewrote the lease above it so fencing tokens keep growing");
+    return rev;
+  }
+
   /** Records when this store first saw {@code revision} of {@code key}; returns that moment. */
   private long firstSeen(long epoch, String key, long revision) {
+    sawRevision(epoch, key, revision);
     return seen.compute(
             key,
             (k, s) ->
@@ -438,6 +514,9 @@ public final class NatsLeaseStore implements LeaseStore {
     String key = LeaseCodec.key(group);
     KeyValueEntry e = b.kv().get(key);
     if (e == null || e.getOperation() != KeyValueOperation.PUT) {
+      if (e != null) {
+        sawRevision(b.epoch(), key, e.getRevision());
+      }
       seen.remove(key);
       return Optional.empty();
     }
@@ -453,6 +532,7 @@ public final class NatsLeaseStore implements LeaseStore {
     byte[] value = LeaseCodec.encode(holder, 0, now, now, ttl);
     try {
       Optional<Lease> cur = current(b, group);
+      long floor = highestSeen(b.epoch(), key);
       long rev;
       if (cur.isEmpty()) {
         rev = b.kv().create(key, value);
@@ -483,6 +563,7 @@ public final class NatsLeaseStore implements LeaseStore {
         throw new LeaseStoreException(
             "NATS bucket " + bucketName + " was deleted or recreated during acquire; trying again");
       }
+      rev = aboveRevisionsSeen(b, group, key, value, rev, floor);
       firstSeen(b.epoch(), key, rev);
       return Acquisition.won(
           new Lease(
@@ -659,6 +740,7 @@ public final class NatsLeaseStore implements LeaseStore {
             firstSeen(epoch, key, rev);
             listener.accept(LeaseEvent.written(l));
           } else {
+            sawRevision(epoch, key, rev);
             seen.remove(key);
             listener.accept(LeaseEvent.deleted(group, epoch, rev));
           }

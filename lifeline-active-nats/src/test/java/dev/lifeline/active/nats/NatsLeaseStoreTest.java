@@ -22,15 +22,19 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.StorageType;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -292,6 +296,72 @@ class NatsLeaseStoreTest {
     assertThat(s.renew(old)).as("a lease of the old bucket is void").isEmpty();
     assertThat(s.release(old)).isFalse();
     assertThat(s.read(GROUP)).contains(fresh);
+  }
+
+  // Found by the chaos run (issue 16): after a stream leader is killed, nats-server 2.9 can lose
+  // writes it acknowledged and hand their revisions out again, so the next lease carried a token
+  // no higher than one already used downstream. Here the server is rolled back for real: its store
+  // directory is restored from a copy taken before the lost writes.
+  @Test
+  @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aLeaseWonAfterTheServerLostAcknowledgedWritesStillCarriesAHigherToken() throws Exception {
+    try (NatsServerProcess own = NatsServerProcess.start()) {
+      NatsLeaseStore x = store(own.url());
+      NatsLeaseStore y = store(own.url());
+      won(x.acquire(GROUP, A, TTL));
+
+      own.stop();
+      Path before = Files.createTempDirectory("lifeline-nats-before-");
+      copyTree(own.storeDir(), before);
+      own.startProcess();
+      Lease held = awaitLease(x);
+      assertThat(x.release(held)).isTrue();
+      Lease used = won(awaitAcquire(y, B));
+
+      // The server forgets the release and y's lease: x's old lease is back, at a lower revision.
+      own.stop();
+      copyTree(before, own.storeDir());
+      own.startProcess();
+      Lease next =
+          await()
+              .atMost(Duration.ofSeconds(20))
+              .pollInterval(Duration.ofMillis(50))
+              .ignoreExceptions()
+              .until(() -> y.acquire(GROUP, B, TTL), Acquisition::won)
+              .current()
+              .orElseThrow();
+      assertThat(next.token())
+          .as("token after the rollback, against %s used before it", used.token())
+          .isGreaterThan(used.token());
+    }
+  }
+
+  private static Lease awaitLease(NatsLeaseStore s) {
+    return await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .until(() -> s.read(GROUP), Optional::isPresent)
+        .orElseThrow();
+  }
+
+  private static Acquisition awaitAcquire(NatsLeaseStore s, LeaseHolder h) {
+    return await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .until(() -> s.acquire(GROUP, h, TTL), Acquisition::won);
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Path target = to.resolve(from.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(target);
+        } else if (!f.getFileName().toString().equals("server.log")) {
+          Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
   }
 
   // Regression (issue 13): a CLOSED connection (jnats closes it after the same authentication

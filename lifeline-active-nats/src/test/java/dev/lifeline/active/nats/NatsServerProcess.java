@@ -72,6 +72,11 @@ final class NatsServerProcess implements AutoCloseable {
     return port;
   }
 
+  /** The JetStream store directory; copy it while stopped to roll the server back later. */
+  Path storeDir() {
+    return storeDir;
+  }
+
   /** Starts the server (again) on the same port and store directory, with extra arguments. */
   void startProcess(String... extraArgs) {
     List<String> cmd =
