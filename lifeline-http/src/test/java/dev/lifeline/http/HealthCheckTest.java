@@ -10,6 +10,8 @@ import dev.lifeline.http.TestHttpServer.Reply;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -19,8 +21,12 @@ class HealthCheckTest {
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private LifelineHttpClient client;
 
+  /** Holds a silent server's handler until the test ends (at most 10 s), then lets it go. */
+  private final CountDownLatch silence = new CountDownLatch(1);
+
   @AfterEach
   void tearDown() {
+    silence.countDown();
     if (client != null) {
       client.close();
     }
@@ -149,7 +155,7 @@ class HealthCheckTest {
   void aHealthCheckAgainstASilentServerEndsAtTheResponseTimeout() {
     server.handle(
         ex -> {
-          Thread.sleep(10_000);
+          silence.await(10, TimeUnit.SECONDS);
           return Reply.of(200);
         });
     client =
