@@ -87,6 +87,19 @@ public interface ActiveMember extends AutoCloseable {
   Optional<Lease> knownActive();
 
   /**
+   * Reports that a downstream system refused this member's write because it already accepted
+   * fencing token {@code downstreamToken}, at or above this tenure's. That happens only when the
+   * lease store lost writes it had acknowledged and handed a token out again; without this report
+   * the member would stay fenced off, serving nothing, until its lease changes hands. If this
+   * member's tenure token is at or below {@code downstreamToken}, it steps down at once (calls in
+   * flight are cancelled like at any step-down) and competes again at once, with a lease the store
+   * writes above the reported token ({@link LeaseStore#tokenSeenDownstream}). A report of a lower
+   * token than the tenure's is old news and changes nothing. Thread-safe; never blocks on the
+   * store.
+   */
+  void fencedOut(long downstreamToken);
+
+  /**
    * Completes once an exclusive call that this member cannot serve right now is worth answering, so
    * that a server can hold such a call through an election instead of sending the client into a
    * blind backoff ({@link ExclusiveInterceptor} does this).

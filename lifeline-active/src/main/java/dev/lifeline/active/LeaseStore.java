@@ -71,6 +71,16 @@ public interface LeaseStore extends AutoCloseable {
    */
   AutoCloseable watch(GroupId group, Consumer<LeaseEvent> listener);
 
+  /**
+   * Tells the store that a downstream system accepted fencing token {@code token} for the group, so
+   * that leases it hands out from now on carry a higher one. A store whose tokens never go back
+   * ignores it (the default, and {@link InMemoryLeaseStore}). A replicated store that can lose
+   * writes it acknowledged (nats-server 2.9 after its stream leader dies) may otherwise hand out a
+   * token the downstream system already saw, and the new holder is fenced off for its whole tenure.
+   * Never blocks; a token of another store generation is ignored.
+   */
+  default void tokenSeenDownstream(GroupId group, long token) {}
+
   /** Releases the store's own resources (not the leases). */
   @Override
   void close();

@@ -105,6 +105,11 @@ public class ControllableStore implements LeaseStore {
   }
 
   @Override
+  public void tokenSeenDownstream(GroupId group, long token) {
+    delegate.tokenSeenDownstream(group, token);
+  }
+
+  @Override
   public void close() {
     unstall();
     delegate.close();

@@ -91,7 +91,8 @@ public final class ChaosMember {
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
             .addService(
                 ServerInterceptors.intercept(
-                    new Handler(id, FencedRegisterGrpc.newBlockingStub(register)), exclusive))
+                    new Handler(id, member, FencedRegisterGrpc.newBlockingStub(register)),
+                    exclusive))
             .build()
             .start();
     Runtime.getRuntime()
@@ -124,10 +125,13 @@ public final class ChaosMember {
    */
   private static final class Handler extends ChaosMemberGrpc.ChaosMemberImplBase {
     private final String id;
+    private final ActiveMember member;
     private final FencedRegisterGrpc.FencedRegisterBlockingStub register;
 
-    Handler(String id, FencedRegisterGrpc.FencedRegisterBlockingStub register) {
+    Handler(
+        String id, ActiveMember member, FencedRegisterGrpc.FencedRegisterBlockingStub register) {
       this.id = id;
+      this.member = member;
       this.register = register;
     }
 
@@ -156,6 +160,9 @@ public final class ChaosMember {
         return;
       }
       if (!reply.getAccepted()) {
+        // The store handed out a token the register already saw (it lost acknowledged writes):
+        // without this report the member would stay fenced off for its whole tenure.
+        member.fencedOut(reply.getHighestToken());
         observer.onError(
             unavailable(
                 "fenced off: token " + token + " below the register's " + reply.getHighestToken()));

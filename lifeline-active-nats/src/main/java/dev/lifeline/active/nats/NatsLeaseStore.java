@@ -479,15 +479,16 @@ public final class NatsLeaseStore implements LeaseStore {
   }
 
   /**
-   * Whether a write of {@code key} after revision {@code won} was seen (by the read-back after the
-   * win, or by a watch): the lease is no longer the winner's. On a correct server nobody can write
+   * Whether the lease read back from the stream leader right after a win is a later write (or a
+   * delete) than the win: the lease is no longer the winner's. On a correct server nobody can write
    * right behind a fresh acquire; nats-server before 2.9.21 checks the expected revision outside
    * Raft (nats-server#4320), so two compare-and-set writes of one expected revision both commit,
-   * back to back, and each writer sees a win. The read-back, one round trip, shows the later one in
-   * practice: both writes are in the Raft log before the first is acknowledged.
+   * back to back, and each writer sees a win. Both are in the Raft log before the first is
+   * acknowledged, so the read-back shows the second. Only the read-back counts, not revisions a
+   * watch showed: after a stream lost acknowledged writes, those can be higher than a real win.
    */
-  private boolean supersededAfterWin(Bucket b, String key, long won) {
-    return highestSeen(b.epoch(), key) > won;
+  private static boolean supersededAfterWin(long won, KeyValueEntry readBack) {
+    return readBack != null && readBack.getRevision() > won;
   }
 
   /** Records when this store first saw {@code revision} of {@code key}; returns that moment. */
@@ -529,8 +530,12 @@ public final class NatsLeaseStore implements LeaseStore {
 
   private Optional<Lease> current(Bucket b, GroupId group)
       throws IOException, JetStreamApiException {
+    return leaseIn(b, group, b.kv().get(LeaseCodec.key(group)));
+  }
+
+  /** The lease an entry read from the bucket holds; empty for none or a delete marker. */
+  private Optional<Lease> leaseIn(Bucket b, GroupId group, KeyValueEntry e) {
     String key = LeaseCodec.key(group);
-    KeyValueEntry e = b.kv().get(key);
     if (e == null || e.getOperation() != KeyValueOperation.PUT) {
       if (e != null) {
         sawRevision(b.epoch(), key, e.getRevision());
@@ -584,17 +589,17 @@ public final class NatsLeaseStore implements LeaseStore {
       rev = aboveRevisionsSeen(b, group, key, value, rev, floor);
       firstSeen(b.epoch(), key, rev);
       afterWinForTesting.run();
-      Optional<Lease> latest = current(b, group);
-      if (supersededAfterWin(b, key, rev)) {
+      KeyValueEntry after = b.kv().get(key);
+      if (supersededAfterWin(rev, after)) {
         log.atWarn()
             .addKeyValue("group", group)
             .addKeyValue("won", rev)
-            .addKeyValue("highestSeen", highestSeen(b.epoch(), key))
+            .addKeyValue("latest", after.getRevision())
             .log(
                 "NATS accepted this acquire, but a later write of the lease was already there;"
                     + " not a win (two compare-and-set writes won: nats-server#4320, fixed in"
                     + " 2.9.21)");
-        return Acquisition.notWon(latest);
+        return Acquisition.notWon(leaseIn(b, group, after));
       }
       return Acquisition.won(
           new Lease(
@@ -664,6 +669,26 @@ public final class NatsLeaseStore implements LeaseStore {
       b.kv().delete(key, revision);
     } catch (IOException | JetStreamApiException | RuntimeException e) {
       log.atDebug().addKeyValue("bucket", bucketName).log("could not undo a stray write");
+    }
+  }
+
+  /**
+   * Records the downstream token as a revision this store has seen, so the next lease it wins is
+   * rewritten above it (see {@code aboveRevisionsSeen}). A token of another bucket generation, or
+   * before the store opened its bucket, is ignored.
+   */
+  @Override
+  public void tokenSeenDownstream(GroupId group, long token) {
+    Bucket b;
+    synchronized (lock) {
+      b = bucket;
+    }
+    if (b == null) {
+      return;
+    }
+    long revision = token - b.epoch();
+    if (revision > 0 && revision < b.epoch()) {
+      sawRevision(b.epoch(), LeaseCodec.key(group), revision);
     }
   }
 

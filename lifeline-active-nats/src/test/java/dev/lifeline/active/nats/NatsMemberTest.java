@@ -8,6 +8,7 @@ import dev.lifeline.active.ActiveOptions;
 import dev.lifeline.active.ControllableStore;
 import dev.lifeline.active.GroupId;
 import dev.lifeline.active.LeaseStore;
+import dev.lifeline.active.Role;
 import dev.lifeline.active.nats.internal.LeaseCodec;
 import io.nats.client.Connection;
 import io.nats.client.KeyValueManagement;
@@ -174,5 +175,26 @@ class NatsMemberTest {
     raw().keyValue(bucket).delete(LeaseCodec.key(GROUP));
     await().atMost(Duration.ofMillis(600)).until(() -> !a.isActive());
     await().atMost(Duration.ofSeconds(5)).until(() -> a.isActive() ^ b.isActive());
+  }
+
+  // Found by the chaos run (issue 16): nats-server 2.9 lost acknowledged lease writes after its
+  // stream leader died and handed their revisions out again; the new active's token was below one
+  // the fenced register had accepted, every write was refused, and the group served nothing until
+  // the lease changed hands, which never happened. Reported back, the member re-acquires above it.
+  @Test
+  void anActiveFencedOutByAHigherDownstreamTokenComesBackAboveIt() throws Exception {
+    ActiveMember a = member("a", FAST);
+    await().atMost(Duration.ofSeconds(10)).until(a::isActive);
+    long token = a.fencingToken().orElseThrow();
+    List<Role> roles = new java.util.concurrent.CopyOnWriteArrayList<>();
+    a.addListener((role, t) -> roles.add(role));
+
+    a.fencedOut(token - 1); // old news: below this tenure's token
+    assertThat(a.fencingToken()).hasValue(token);
+
+    long downstream = token + 5; // the register saw a write the store has forgotten
+    a.fencedOut(downstream);
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.fencingToken().orElse(0) > downstream);
+    assertThat(roles).startsWith(Role.STANDBY, Role.ACTIVE);
   }
 }

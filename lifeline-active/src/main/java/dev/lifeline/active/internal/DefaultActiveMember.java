@@ -281,6 +281,29 @@ public final class DefaultActiveMember implements ActiveMember {
   }
 
   @Override
+  public void fencedOut(long downstreamToken) {
+    store.tokenSeenDownstream(group, downstreamToken);
+    boolean stale;
+    synchronized (lock) {
+      Tenure t = tenure;
+      stale = t != null && t.token <= downstreamToken;
+    }
+    if (stale) {
+      endTenure(
+          "a downstream system already accepted fencing token "
+              + downstreamToken
+              + ", at or above this tenure's (the store lost acknowledged writes)",
+          // Dropped, not renewed: a renewal keeps the token; a new acquisition gets one above.
+          true);
+      synchronized (lock) {
+        if (!closing && !finished) {
+          scheduleTick(0);
+        }
+      }
+    }
+  }
+
+  @Override
   public Optional<ExclusivePermit> tryEnterExclusive() {
     synchronized (lock) {
       Tenure t = tenure;
