@@ -16,6 +16,11 @@ public final class ActiveDiagnostics {
 
   private final List<ActiveMember> members = new CopyOnWriteArrayList<>();
 
+  /**
+   * Creates diagnostics that report on no member until one is {@linkplain #register registered}.
+   */
+  public ActiveDiagnostics() {}
+
   /** Adds a member to report on. */
   public ActiveDiagnostics register(ActiveMember member) {
     members.add(member);

@@ -5,6 +5,11 @@
  * tokens ({@link dev.lifeline.active.InMemoryLeaseStore} in one JVM, the NATS store across
  * machines). {@link dev.lifeline.active.ActiveMember} keeps one member's lease, {@link
  * dev.lifeline.active.ExclusiveInterceptor} answers NOT_ACTIVE for exclusive gRPC methods on
- * standbys and {@link dev.lifeline.active.ActiveHealth} drives the standard health service.
+ * standbys and {@link dev.lifeline.active.ActiveHealth} drives the standard health service. {@link
+ * dev.lifeline.active.ActiveOptions} holds the timing (the lease TTL and the heartbeat) in one
+ * place.
+ *
+ * <p>Members, stores and interceptors are thread-safe; options and ids are immutable; builders are
+ * not thread-safe.
  */
 package dev.lifeline.active;

@@ -1,17 +1,17 @@
 package dev.lifeline.core;
 
+import dev.lifeline.core.internal.TickerClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Hand-moved time for lifeline-core's own tests (lifeline-testing's FakeClock depends on this
- * module, so it cannot be used here). Thread-safe.
+ * module, so it cannot be used here); its wall clock is the shared {@link TickerClock}.
+ * Thread-safe.
  */
-final class ManualTime implements Ticker {
+public final class ManualTime implements Ticker {
   private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
 
   @Override
@@ -19,26 +19,12 @@ final class ManualTime implements Ticker {
     return nanos.get();
   }
 
-  void forward(Duration d) {
+  public void forward(Duration d) {
     nanos.addAndGet(d.toNanos());
   }
 
-  Clock clock() {
-    return new Clock() {
-      @Override
-      public ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return Instant.EPOCH.plusNanos(nanos.get());
-      }
-    };
+  /** Wall time that moves with {@link #nanos()}, from the epoch. */
+  public Clock clock() {
+    return TickerClock.of(this, Instant.EPOCH);
   }
 }

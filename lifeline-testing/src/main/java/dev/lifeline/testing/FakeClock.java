@@ -1,11 +1,10 @@
 package dev.lifeline.testing;
 
 import dev.lifeline.core.Ticker;
+import dev.lifeline.core.internal.TickerClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -58,22 +57,7 @@ public final class FakeClock implements Ticker {
 
   /** Wall time that moves with {@link #nanos()}. */
   public Clock clock() {
-    return new Clock() {
-      @Override
-      public ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return epochStart.plusNanos(nanos.get());
-      }
-    };
+    return TickerClock.of(this, epochStart);
   }
 
   /** A scheduler whose tasks run when this clock moves forward. {@code shutdown} is a no-op. */

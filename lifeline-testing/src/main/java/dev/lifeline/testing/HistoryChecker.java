@@ -32,6 +32,9 @@ import java.util.Set;
  */
 public final class HistoryChecker {
 
+  /** Creates a checker with nothing recorded yet. */
+  public HistoryChecker() {}
+
   /**
    * One write as the register decided it.
    *

@@ -22,6 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class StringEchoService {
 
+  /** Creates a service that echoes every call. */
+  public StringEchoService() {}
+
   /** The service name, {@code lifeline.testing.Echo}. */
   public static final String SERVICE = "lifeline.testing.Echo";
 

@@ -33,43 +33,21 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The lease operations against a real nats-server 2.9 (no per-message TTL). */
 class NatsLeaseStoreTest {
 
   private static final GroupId GROUP = GroupId.of("orders", "eu-1");
   private static final Duration TTL = Duration.ofMillis(600);
-  private static NatsServerProcess nats;
-  private static int counter;
-  private final List<AutoCloseable> toClose = new ArrayList<>();
-  private final String bucket = "s" + (++counter);
 
-  @BeforeAll
-  static void startNats() {
-    nats = NatsServerProcess.start();
-  }
-
-  @AfterAll
-  static void stopNats() {
-    nats.close();
-  }
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
-  }
+  @RegisterExtension static final NatsServerExtension nats = new NatsServerExtension("s");
 
   private NatsLeaseStore store() {
     return store(nats.url());
@@ -78,8 +56,11 @@ class NatsLeaseStoreTest {
   private NatsLeaseStore store(String url) {
     NatsLeaseStore s =
         // Generous: these tests check outcomes, not latency, on a shared loaded machine.
-        NatsLeaseStore.builder(url).bucket(bucket).requestTimeout(Duration.ofSeconds(3)).build();
-    toClose.add(s);
+        NatsLeaseStore.builder(url)
+            .bucket(nats.bucket())
+            .requestTimeout(Duration.ofSeconds(3))
+            .build();
+    nats.closeLater(s);
     await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> s.read(GROUP) != null);
     return s;
   }
@@ -124,7 +105,7 @@ class NatsLeaseStoreTest {
     NatsLeaseStore a = store();
     NatsLeaseStore b = store();
     List<LeaseEvent> events = new CopyOnWriteArrayList<>();
-    toClose.add(b.watch(GROUP, events::add));
+    nats.closeLater(b.watch(GROUP, events::add));
     Lease la = won(a.acquire(GROUP, A, TTL));
     Lease renewed = a.renew(la).orElseThrow();
     assertThat(a.release(la)).as("release at a stale revision").isFalse();
@@ -165,10 +146,10 @@ class NatsLeaseStoreTest {
     }
     NatsLeaseStore unreachable =
         NatsLeaseStore.builder("nats://127.0.0.1:" + port)
-            .bucket(bucket)
+            .bucket(nats.bucket())
             .requestTimeout(Duration.ofMillis(200))
             .build();
-    toClose.add(unreachable);
+    nats.closeLater(unreachable);
     assertThatThrownBy(() -> unreachable.read(GROUP))
         .isInstanceOf(LeaseStoreException.class)
         .hasMessageContaining("not connected");
@@ -183,7 +164,7 @@ class NatsLeaseStoreTest {
                     .maxStoreBackoff(Duration.ofMillis(200))
                     .build())
             .build();
-    toClose.add(m);
+    nats.closeLater(m);
     m.start();
     long end = System.nanoTime() + Duration.ofMillis(800).toNanos();
     await()
@@ -214,7 +195,7 @@ class NatsLeaseStoreTest {
 
   private Connection raw() throws Exception {
     Connection c = Nats.connect(nats.url());
-    toClose.add(c::close);
+    nats.closeLater(c::close);
     return c;
   }
 
@@ -226,20 +207,20 @@ class NatsLeaseStoreTest {
         .keyValueManagement()
         .create(
             KeyValueConfiguration.builder()
-                .name(bucket)
+                .name(nats.bucket())
                 .maxHistoryPerKey(5)
                 .ttl(Duration.ofSeconds(1))
                 .storageType(StorageType.File)
                 .build());
     NatsLeaseStore s =
         NatsLeaseStore.builder(nats.url())
-            .bucket(bucket)
+            .bucket(nats.bucket())
             .requestTimeout(Duration.ofSeconds(3))
             .build();
-    toClose.add(s);
+    nats.closeLater(s);
     assertThatThrownBy(() -> s.acquire(GROUP, A, TTL))
         .isInstanceOf(LeaseStoreException.class)
-        .hasMessageContaining("NATS bucket " + bucket + " refused")
+        .hasMessageContaining("NATS bucket " + nats.bucket() + " refused")
         .hasMessageContaining("history: 5 (expected: 1)")
         .hasMessageContaining("max age: PT1S (expected: none");
   }
@@ -251,13 +232,13 @@ class NatsLeaseStoreTest {
     FakeClock clock = new FakeClock();
     NatsLeaseStore s =
         NatsLeaseStore.builder(nats.url())
-            .bucket(bucket)
+            .bucket(nats.bucket())
             .requestTimeout(Duration.ofSeconds(3))
             .ticker(clock)
             .build();
-    toClose.add(s);
+    nats.closeLater(s);
     await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> s.read(GROUP) != null);
-    raw().keyValue(bucket).put(LeaseCodec.key(GROUP), "written by some other tool");
+    raw().keyValue(nats.bucket()).put(LeaseCodec.key(GROUP), "written by some other tool");
 
     Acquisition first = s.acquire(GROUP, A, TTL);
     assertThat(first.won()).isFalse();
@@ -277,7 +258,7 @@ class NatsLeaseStoreTest {
       old = s.renew(old).orElseThrow();
     }
     KeyValueManagement kvm = raw().keyValueManagement();
-    kvm.delete(bucket);
+    kvm.delete(nats.bucket());
 
     assertThat(s.renew(old)).as("the lease went with the bucket").isEmpty();
     assertThatThrownBy(() -> s.acquire(GROUP, A, TTL))
@@ -285,11 +266,11 @@ class NatsLeaseStoreTest {
         .hasMessageContaining("is gone");
     assertThat(kvm.getBucketNames())
         .as("not created again by a running store")
-        .doesNotContain(bucket);
+        .doesNotContain(nats.bucket());
 
     kvm.create(
         KeyValueConfiguration.builder()
-            .name(bucket)
+            .name(nats.bucket())
             .maxHistoryPerKey(1)
             .storageType(StorageType.File)
             .build());
@@ -348,7 +329,7 @@ class NatsLeaseStoreTest {
   void aWinWithAnotherWriteRightBehindItIsNoWin() throws Exception {
     NatsLeaseStore a = store();
     try (Connection raw = Nats.connect(nats.url())) {
-      KeyValue kv = raw.keyValue(bucket);
+      KeyValue kv = raw.keyValue(nats.bucket());
       a.afterWinForTesting =
           () -> {
             Instant now = Instant.now();
@@ -402,11 +383,11 @@ class NatsLeaseStoreTest {
       NatsLeaseStore s =
           NatsLeaseStore.builder("nats://127.0.0.1:" + auth.port())
               .userInfo("u", "right".toCharArray())
-              .bucket(bucket)
+              .bucket(nats.bucket())
               .requestTimeout(Duration.ofSeconds(2))
               .reconnectWait(Duration.ofMillis(50))
               .build();
-      toClose.add(s);
+      nats.closeLater(s);
       await().ignoreExceptions().atMost(Duration.ofSeconds(5)).until(() -> s.read(GROUP) != null);
       auth.stop();
       auth.startProcess("--user", "u", "--pass", "changed");
@@ -438,11 +419,11 @@ class NatsLeaseStoreTest {
     try (StallingProxy proxy = StallingProxy.start(nats.port())) {
       NatsLeaseStore s =
           NatsLeaseStore.builder(proxy.url())
-              .bucket(bucket)
+              .bucket(nats.bucket())
               .requestTimeout(Duration.ofMillis(300))
               .pingInterval(Duration.ofMillis(300))
               .build();
-      toClose.add(s);
+      nats.closeLater(s);
       await().ignoreExceptions().atMost(Duration.ofSeconds(5)).until(() -> s.read(GROUP) != null);
       proxy.stallOpenConnections();
       long t0 = System.nanoTime();
@@ -475,24 +456,28 @@ class NatsLeaseStoreTest {
               .build();
       // Nobody listens: connection errors, retried and logged by the member.
       NatsLeaseStore unreachable =
-          NatsLeaseStore.builder("nats://u:SECRET@127.0.0.1:" + closedPort).bucket(bucket).build();
+          NatsLeaseStore.builder("nats://u:SECRET@127.0.0.1:" + closedPort)
+              .bucket(nats.bucket())
+              .build();
       // The right password: connection events. The wrong one in a token: authentication errors.
       NatsLeaseStore working =
-          NatsLeaseStore.builder("nats://u:SECRET@127.0.0.1:" + auth.port()).bucket(bucket).build();
+          NatsLeaseStore.builder("nats://u:SECRET@127.0.0.1:" + auth.port())
+              .bucket(nats.bucket())
+              .build();
       NatsLeaseStore refused =
           NatsLeaseStore.builder("nats://127.0.0.1:" + auth.port())
               .userInfo("u", "SECRET-but-wrong".toCharArray())
-              .bucket(bucket)
+              .bucket(nats.bucket())
               .build();
       for (NatsLeaseStore s : List.of(unreachable, working, refused)) {
-        toClose.add(s);
+        nats.closeLater(s);
         try {
           s.read(GROUP);
         } catch (RuntimeException e) {
           e.printStackTrace(new PrintWriter(thrown));
         }
         ActiveMember m = ActiveMember.builder(GROUP, "m", s).options(fast).build();
-        toClose.add(m);
+        nats.closeLater(m);
         m.start();
       }
       // Retries logged by the two failing members, and the working one's election.
@@ -502,10 +487,7 @@ class NatsLeaseStoreTest {
               () ->
                   out.text().contains("became ACTIVE")
                       && out.text().split("lease store unreachable", -1).length > 4);
-      for (AutoCloseable c : toClose) {
-        c.close();
-      }
-      toClose.clear();
+      nats.closeAll();
       logs = out.text();
     }
     assertThat(logs).as("the test saw the logs").contains("NATS lease store connection event");
@@ -523,14 +505,14 @@ class NatsLeaseStoreTest {
       NatsLeaseStore byToken =
           NatsLeaseStore.builder("nats://127.0.0.1:" + tokenServer.port())
               .token("t0ken".toCharArray())
-              .bucket(bucket)
+              .bucket(nats.bucket())
               .build();
       // A cluster list whose first member is down.
       NatsLeaseStore byUser =
           NatsLeaseStore.builder(
                   "nats://127.0.0.1:" + closedPort, "nats://127.0.0.1:" + userServer.port())
               .userInfo("u", "pw".toCharArray())
-              .bucket(bucket)
+              .bucket(nats.bucket())
               .build();
       NatsLeaseStore byOptions =
           NatsLeaseStore.builder(
@@ -539,10 +521,10 @@ class NatsLeaseStoreTest {
                       .userInfo("u", "pw")
                       .noRandomize()
                       .build())
-              .bucket(bucket + "o")
+              .bucket(nats.bucket() + "o")
               .build();
       for (NatsLeaseStore s : List.of(byToken, byUser, byOptions)) {
-        toClose.add(s);
+        nats.closeLater(s);
         await()
             .atMost(Duration.ofSeconds(10))
             .ignoreExceptions()

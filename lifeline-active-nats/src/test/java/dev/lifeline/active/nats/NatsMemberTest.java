@@ -16,15 +16,12 @@ import io.nats.client.Nats;
 import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.StorageType;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Members on a real nats-server at the edges of the election: twins, a lost bucket, bad values. */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -41,27 +38,7 @@ class NatsMemberTest {
           .maxStoreBackoff(Duration.ofMillis(200))
           .build();
 
-  private static NatsServerProcess nats;
-  private static int counter;
-  private final String bucket = "m" + (++counter);
-  private final List<AutoCloseable> toClose = new ArrayList<>();
-
-  @BeforeAll
-  static void startNats() {
-    nats = NatsServerProcess.start();
-  }
-
-  @AfterAll
-  static void stopNats() {
-    nats.close();
-  }
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
-  }
+  @RegisterExtension static final NatsServerExtension nats = new NatsServerExtension("m");
 
   private ActiveMember member(String id, ActiveOptions options) {
     return member(id, options, store());
@@ -70,23 +47,23 @@ class NatsMemberTest {
   private NatsLeaseStore store() {
     NatsLeaseStore s =
         NatsLeaseStore.builder(nats.url())
-            .bucket(bucket)
+            .bucket(nats.bucket())
             .requestTimeout(Duration.ofMillis(300))
             .build();
-    toClose.add(s);
+    nats.closeLater(s);
     return s;
   }
 
   private ActiveMember member(String id, ActiveOptions options, LeaseStore s) {
     ActiveMember m = ActiveMember.builder(GROUP, id, s).address(id + ":1").options(options).build();
-    toClose.add(m);
+    nats.closeLater(m);
     m.start();
     return m;
   }
 
   private Connection raw() throws Exception {
     Connection c = Nats.connect(nats.url());
-    toClose.add(c::close);
+    nats.closeLater(c::close);
     return c;
   }
 
@@ -123,12 +100,14 @@ class NatsMemberTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> active(members).isPresent());
     long before = active(members).orElseThrow();
     KeyValueManagement kvm = raw().keyValueManagement();
-    kvm.delete(bucket);
+    kvm.delete(nats.bucket());
     await().atMost(Duration.ofSeconds(5)).until(() -> active(members).isEmpty());
-    assertThat(kvm.getBucketNames()).as("no running member recreated it").doesNotContain(bucket);
+    assertThat(kvm.getBucketNames())
+        .as("no running member recreated it")
+        .doesNotContain(nats.bucket());
     kvm.create(
         KeyValueConfiguration.builder()
-            .name(bucket)
+            .name(nats.bucket())
             .maxHistoryPerKey(1)
             .storageType(StorageType.File)
             .build());
@@ -146,13 +125,13 @@ class NatsMemberTest {
   // Regression (issue 13): a malformed value made every acquire throw: nobody ever became active.
   @Test
   void aMalformedValueDelaysTheElectionByAboutOneTtl() throws Exception {
-    NatsLeaseStore creator = NatsLeaseStore.builder(nats.url()).bucket(bucket).build();
-    toClose.add(creator);
+    NatsLeaseStore creator = NatsLeaseStore.builder(nats.url()).bucket(nats.bucket()).build();
+    nats.closeLater(creator);
     await()
         .atMost(Duration.ofSeconds(5))
         .ignoreExceptions()
         .until(() -> creator.read(GROUP) != null);
-    raw().keyValue(bucket).put(LeaseCodec.key(GROUP), new byte[] {(byte) 0xff, 0x00, 0x17});
+    raw().keyValue(nats.bucket()).put(LeaseCodec.key(GROUP), new byte[] {(byte) 0xff, 0x00, 0x17});
     long t0 = System.nanoTime();
     ActiveMember m = member("a", FAST);
     await().atMost(Duration.ofSeconds(5)).until(m::isActive);
@@ -165,14 +144,14 @@ class NatsMemberTest {
   void anOperatorsDeleteMakesTheActiveStepDownThroughItsWatch() throws Exception {
     ControllableStore aStore = new ControllableStore(store());
     ActiveMember a = member("a", ActiveOptions.defaults(), aStore);
-    toClose.add(aStore::unstall); // closed first: a's close() waits for its hanging renewal
+    nats.closeLater(aStore::unstall); // closed first: a's close() waits for its hanging renewal
     await().atMost(Duration.ofSeconds(10)).until(a::isActive);
     ActiveMember b = member("b", ActiveOptions.defaults());
     await().atMost(Duration.ofSeconds(5)).until(() -> b.knownActive().isPresent());
     // a's renewals hang from now on, so only its watch can tell it; its local deadline is at least
     // ttl - safetyMargin - heartbeat = 900 ms away.
     aStore.stallRenewals();
-    raw().keyValue(bucket).delete(LeaseCodec.key(GROUP));
+    raw().keyValue(nats.bucket()).delete(LeaseCodec.key(GROUP));
     await().atMost(Duration.ofMillis(600)).until(() -> !a.isActive());
     await().atMost(Duration.ofSeconds(5)).until(() -> a.isActive() ^ b.isActive());
   }

@@ -3,6 +3,7 @@ package dev.lifeline.chaos.internal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lifeline.testing.HistoryChecker;
+import dev.lifeline.testing.RunEnvironment;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -155,19 +156,7 @@ public final class ChaosReport {
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("scenario", "chaos");
-    Map<String, Object> env = new LinkedHashMap<>();
-    env.put("cpus", Runtime.getRuntime().availableProcessors());
-    env.put(
-        "jvm",
-        System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
-    env.put(
-        "os",
-        System.getProperty("os.name")
-            + " "
-            + System.getProperty("os.version")
-            + " "
-            + System.getProperty("os.arch"));
-    m.put("environment", env);
+    m.put("environment", RunEnvironment.describe());
     Map<String, Object> settings = new LinkedHashMap<>();
     settings.put("seed", config.seed());
     settings.put("ttl_ms", config.ttl().toMillis());

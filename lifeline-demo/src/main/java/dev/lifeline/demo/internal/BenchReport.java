@@ -1,5 +1,6 @@
 package dev.lifeline.demo.internal;
 
+import dev.lifeline.testing.RunEnvironment;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -111,21 +112,7 @@ public final class BenchReport {
   }
 
   static Map<String, Object> environment() {
-    Map<String, Object> env = new LinkedHashMap<>();
-    env.put("cpus", Runtime.getRuntime().availableProcessors());
-    env.put(
-        "jvm",
-        System.getProperty("java.vm.name")
-            + " "
-            + System.getProperty("java.runtime.version", System.getProperty("java.version")));
-    env.put(
-        "os",
-        System.getProperty("os.name")
-            + " "
-            + System.getProperty("os.version")
-            + " "
-            + System.getProperty("os.arch"));
-    return env;
+    return RunEnvironment.describe();
   }
 
   /** Prints the results as a table, then ratios, figures, counts and notes. */

@@ -2,11 +2,11 @@ package dev.lifeline.demo.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeline.core.CallExecution;
 import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.core.RetryPolicy;
 import dev.lifeline.core.StopReason;
+import dev.lifeline.core.spi.CallExecution;
 import dev.lifeline.grpc.LifelineCallException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -25,7 +25,8 @@ class DemoFailuresTest {
             .retryPolicy(RetryPolicy.noRetry())
             .circuitBreakers(CircuitBreakers.disabled())
             .build();
-    CallExecution call = policy.start("127.0.0.1:50051", "ItemService/GetItemDetail");
+    CallExecution call =
+        CallExecution.start(policy, "127.0.0.1:50051", "ItemService/GetItemDetail");
     return new LifelineCallException(
         call.abandon(StopReason.BREAKER_OPEN), Status.UNAVAILABLE, null);
   }

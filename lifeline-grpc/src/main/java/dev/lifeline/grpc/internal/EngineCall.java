@@ -1,13 +1,13 @@
 package dev.lifeline.grpc.internal;
 
 import com.google.common.util.concurrent.MoreExecutors;
-import dev.lifeline.core.AttemptOutcome;
-import dev.lifeline.core.CallExecution;
 import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CallReport;
-import dev.lifeline.core.Decision;
 import dev.lifeline.core.FailureKind;
 import dev.lifeline.core.StopReason;
+import dev.lifeline.core.spi.AttemptOutcome;
+import dev.lifeline.core.spi.CallExecution;
+import dev.lifeline.core.spi.Decision;
 import dev.lifeline.grpc.GrpcFailures;
 import dev.lifeline.grpc.LifelineCallException;
 import io.grpc.CallOptions;
@@ -296,7 +296,8 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
                 ? null
                 : Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS)));
         execution =
-            policy.start(
+            CallExecution.start(
+                policy,
                 target,
                 method.getFullMethodName(),
                 timeout,

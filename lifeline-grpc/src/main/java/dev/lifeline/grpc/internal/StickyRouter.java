@@ -1,7 +1,7 @@
 package dev.lifeline.grpc.internal;
 
-import dev.lifeline.core.LatencyHistogram;
 import dev.lifeline.core.Ticker;
+import dev.lifeline.core.spi.LatencyHistogram;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;

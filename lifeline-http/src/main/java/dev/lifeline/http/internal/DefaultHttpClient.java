@@ -1,15 +1,15 @@
 package dev.lifeline.http.internal;
 
-import dev.lifeline.core.AttemptOutcome;
-import dev.lifeline.core.CallExecution;
 import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CallReport;
-import dev.lifeline.core.Decision;
 import dev.lifeline.core.FailureKind;
-import dev.lifeline.core.LatencyHistogram;
-import dev.lifeline.core.Redaction;
 import dev.lifeline.core.StopReason;
 import dev.lifeline.core.Ticker;
+import dev.lifeline.core.spi.AttemptOutcome;
+import dev.lifeline.core.spi.CallExecution;
+import dev.lifeline.core.spi.Decision;
+import dev.lifeline.core.spi.LatencyHistogram;
+import dev.lifeline.core.spi.Redaction;
 import dev.lifeline.http.BodyHandler;
 import dev.lifeline.http.Environment;
 import dev.lifeline.http.ErrorType;
@@ -366,8 +366,8 @@ public final class DefaultHttpClient implements LifelineHttpClient {
     }
     Duration timeout = request.timeout() != null ? request.timeout() : config.callTimeout();
     CallExecution call =
-        policy
-            .start(
+        CallExecution.start(
+                policy,
                 target,
                 request.route(),
                 timeout,
@@ -657,7 +657,8 @@ public final class DefaultHttpClient implements LifelineHttpClient {
   private String describe(Throwable e, String path, Map<String, String> requestHeaders) {
     String msg = e.getMessage();
     String text = e.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
-    return Redact.scrub(Redaction.scrub(policy.redact(text), requestHeaders), path);
+    return Redact.scrub(
+        Redaction.scrub(Redaction.scrub(text, policy.headers()), requestHeaders), path);
   }
 
   private void count(String method, int status, String outcome, ErrorType type) {

@@ -1,7 +1,7 @@
 package dev.lifeline.http.internal;
 
-import dev.lifeline.core.AttemptOutcome;
 import dev.lifeline.core.FailureKind;
+import dev.lifeline.core.spi.AttemptOutcome;
 import dev.lifeline.http.ErrorType;
 import java.io.InterruptedIOException;
 import java.time.Clock;

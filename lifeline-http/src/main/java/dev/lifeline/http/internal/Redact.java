@@ -1,6 +1,6 @@
 package dev.lifeline.http.internal;
 
-import dev.lifeline.core.Redaction;
+import dev.lifeline.core.spi.Redaction;
 
 /**
  * Keeps query strings out of logs and messages: API keys and tokens often travel as query

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.RetryPolicy;
+import dev.lifeline.core.spi.CallExecution;
 import dev.lifeline.http.HttpRequest;
 import org.junit.jupiter.api.Test;
 
@@ -42,7 +43,8 @@ class RequestRetryPolicyTest {
       RetryPolicy p = RequestRetryPolicy.of(policy, r);
       assertThat(p.maxAttempts()).as(r + " route " + r.route()).isEqualTo(row[1]);
       boolean idempotent =
-          policy.start("storage:443", r.route(), null, p, r.idempotent()).idempotent();
+          CallExecution.start(policy, "storage:443", r.route(), null, p, r.idempotent())
+              .idempotent();
       assertThat(idempotent).as(r + " route " + r.route()).isEqualTo(row[2]);
     }
   }

@@ -1,5 +1,7 @@
-package dev.lifeline.core;
+package dev.lifeline.core.spi;
 
+import dev.lifeline.core.CallReport;
+import dev.lifeline.core.StopReason;
 import java.time.Duration;
 import java.util.Objects;
 

@@ -1,8 +1,19 @@
-package dev.lifeline.core;
+package dev.lifeline.core.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lifeline.core.Attempt;
+import dev.lifeline.core.Backoff;
+import dev.lifeline.core.CallPolicy;
+import dev.lifeline.core.CallReport;
+import dev.lifeline.core.CircuitBreakers;
+import dev.lifeline.core.FailureKind;
+import dev.lifeline.core.ManualTime;
+import dev.lifeline.core.RetryBudget;
+import dev.lifeline.core.RetryPolicy;
+import dev.lifeline.core.StopReason;
+import dev.lifeline.core.internal.CoreAccess;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -38,7 +49,7 @@ class CallExecutionTest {
   @Test
   void retriesUnavailableThreeTimesThenGivesUpWithAFullReport() {
     CallExecution call =
-        policy(fixed(3, Duration.ofMillis(700))).build().start("10.0.0.7:50051", M);
+        CallExecution.start(policy(fixed(3, Duration.ofMillis(700))).build(), "10.0.0.7:50051", M);
     Decision d = null;
     for (int i = 0; i < 3; i++) {
       assertThat(call.beforeAttempt()).isTrue();
@@ -71,7 +82,7 @@ class CallExecutionTest {
 
   @Test
   void callerErrorIsNeverRetried() {
-    CallExecution call = policy(RetryPolicy.defaults()).build().start("t", M);
+    CallExecution call = CallExecution.start(policy(RetryPolicy.defaults()).build(), "t", M);
     call.beforeAttempt();
     Decision d = call.afterAttempt(FailureKind.CALLER_ERROR, "NOT_FOUND", false, null);
     assertThat(d.stopReason()).isEqualTo(StopReason.NON_RETRYABLE);
@@ -80,7 +91,7 @@ class CallExecutionTest {
 
   @Test
   void maxAttemptsOneMakesExactlyOneAttempt() {
-    CallExecution call = policy(RetryPolicy.noRetry()).build().start("t", M);
+    CallExecution call = CallExecution.start(policy(RetryPolicy.noRetry()).build(), "t", M);
     call.beforeAttempt();
     Decision d = call.afterAttempt(FailureKind.UNAVAILABLE, "UNAVAILABLE", true, null);
     assertThat(d.stopReason()).isEqualTo(StopReason.ATTEMPTS_EXHAUSTED);
@@ -91,7 +102,8 @@ class CallExecutionTest {
   @Test
   void neverSchedulesARetryPastTheDeadline() {
     CallExecution call =
-        policy(fixed(5, Duration.ofSeconds(1))).build().start("t", M, Duration.ofMillis(1500));
+        CallExecution.start(
+            policy(fixed(5, Duration.ofSeconds(1))).build(), "t", M, Duration.ofMillis(1500));
     call.beforeAttempt();
     time.forward(Duration.ofMillis(200));
     assertThat(call.afterAttempt(FailureKind.UNAVAILABLE, "UNAVAILABLE", false, null).retry())
@@ -108,7 +120,7 @@ class CallExecutionTest {
   @Test
   void anAttemptEndingAfterTheDeadlineStopsWithDeadlineEvenIfItsKindIsNotRetryable() {
     CallExecution call =
-        policy(RetryPolicy.defaults()).build().start("t", M, Duration.ofSeconds(1));
+        CallExecution.start(policy(RetryPolicy.defaults()).build(), "t", M, Duration.ofSeconds(1));
     call.beforeAttempt();
     time.forward(Duration.ofSeconds(1));
     Decision d = call.afterAttempt(FailureKind.TIMEOUT, "DEADLINE_EXCEEDED", false, null);
@@ -117,7 +129,8 @@ class CallExecutionTest {
 
   @Test
   void pushbackReplacesTheBackoffAndNegativePushbackStops() {
-    CallExecution call = policy(fixed(3, Duration.ofMillis(100))).build().start("t", M);
+    CallExecution call =
+        CallExecution.start(policy(fixed(3, Duration.ofMillis(100))).build(), "t", M);
     call.beforeAttempt();
     assertThat(
             call.afterAttempt(FailureKind.UNAVAILABLE, "UNAVAILABLE", false, Duration.ofSeconds(3))
@@ -133,7 +146,7 @@ class CallExecutionTest {
   @Test
   void nonIdempotentCallIsRetriedOnlyWhenProvablyNotSent() {
     RetryPolicy p = RetryPolicy.defaults().toBuilder().idempotent(false).build();
-    CallExecution call = policy(p).build().start("t", M);
+    CallExecution call = CallExecution.start(policy(p).build(), "t", M);
     call.beforeAttempt();
     assertThat(call.afterAttempt(FailureKind.UNAVAILABLE, "refused", true, null).retry()).isTrue();
     call.beforeAttempt();
@@ -150,7 +163,7 @@ class CallExecutionTest {
     int attempts = 0;
     int budgetStops = 0;
     for (int i = 0; i < 500; i++) {
-      CallExecution call = p.start("t", M);
+      CallExecution call = CallExecution.start(p, "t", M);
       while (true) {
         call.beforeAttempt();
         attempts++;
@@ -164,7 +177,7 @@ class CallExecutionTest {
     }
     assertThat(attempts).isLessThanOrEqualTo(600).isGreaterThan(500);
     assertThat(budgetStops).isGreaterThan(0);
-    assertThat(p.retryBudget("t").rejections()).isEqualTo(budgetStops);
+    assertThat(CoreAccess.runtime(p).retryBudget("t").rejections()).isEqualTo(budgetStops);
     assertThat(meters.get("lifeline.retry.budget.rejections").counter().count())
         .isEqualTo(budgetStops);
   }
@@ -183,13 +196,13 @@ class CallExecutionTest {
             .circuitBreakers(breakers)
             .retryBudget(() -> RetryBudget.builder().minRetriesPerSecond(0).ticker(time).build())
             .build();
-    CallExecution call = p.start("t", M);
+    CallExecution call = CallExecution.start(p, "t", M);
     for (int i = 0; i < 20; i++) {
       call.beforeAttempt();
       assertThat(call.afterAttempt(FailureKind.NOT_ACTIVE, "NOT_ACTIVE", false, null).retry())
           .isTrue();
     }
-    assertThat(p.retryBudget("t").rejections()).isZero();
+    assertThat(CoreAccess.runtime(p).retryBudget("t").rejections()).isZero();
     CircuitBreaker cb = breakers.breaker("item-master", "t", M);
     assertThat(cb.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
     assertThat(cb.getMetrics().getNumberOfBufferedCalls()).isZero();
@@ -209,22 +222,22 @@ class CallExecutionTest {
     CallPolicy p = policy(RetryPolicy.noRetry()).circuitBreakers(breakers).build();
     CircuitBreaker cb = breakers.breaker("item-master", "t", M);
     for (int i = 0; i < 4; i++) {
-      CallExecution call = p.start("t", M);
+      CallExecution call = CallExecution.start(p, "t", M);
       assertThat(call.beforeAttempt()).isTrue();
       call.afterAttempt(FailureKind.UNAVAILABLE, "UNAVAILABLE", false, null);
     }
     assertThat(cb.getState()).isEqualTo(CircuitBreaker.State.OPEN);
 
-    CallExecution rejected = p.start("t", M);
+    CallExecution rejected = CallExecution.start(p, "t", M);
     assertThat(rejected.beforeAttempt()).isFalse();
     assertThat(rejected.report().stopReason()).isEqualTo(StopReason.BREAKER_OPEN);
     assertThat(rejected.report().attempts()).isEmpty();
     assertThat(rejected.report().message()).contains("failed after 0 attempts");
 
     time.forward(Duration.ofSeconds(11));
-    CallExecution trial1 = p.start("t", M);
-    CallExecution trial2 = p.start("t", M);
-    CallExecution third = p.start("t", M);
+    CallExecution trial1 = CallExecution.start(p, "t", M);
+    CallExecution trial2 = CallExecution.start(p, "t", M);
+    CallExecution third = CallExecution.start(p, "t", M);
     assertThat(trial1.beforeAttempt()).isTrue();
     assertThat(cb.getState()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
     assertThat(trial2.beforeAttempt()).isTrue();
@@ -256,8 +269,8 @@ class CallExecutionTest {
   void perMethodOverrideAppliesOnlyToItsMethod() {
     CallPolicy p =
         policy(RetryPolicy.defaults()).retryPolicy("svc/Create", RetryPolicy.noRetry()).build();
-    assertThat(p.start("t", "svc/Create").retryPolicy().maxAttempts()).isEqualTo(1);
-    assertThat(p.start("t", "svc/Get").retryPolicy().maxAttempts()).isEqualTo(3);
+    assertThat(CallExecution.start(p, "t", "svc/Create").retryPolicy().maxAttempts()).isEqualTo(1);
+    assertThat(CallExecution.start(p, "t", "svc/Get").retryPolicy().maxAttempts()).isEqualTo(3);
   }
 
   @Test
@@ -271,7 +284,7 @@ class CallExecutionTest {
     // slf4j-simple (the test binding) writes to whatever System.err is at the time of the call.
     System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
     try {
-      CallExecution call = p.start("t", M);
+      CallExecution call = CallExecution.start(p, "t", M);
       Decision d;
       do {
         call.beforeAttempt();
@@ -279,7 +292,7 @@ class CallExecutionTest {
             call.afterAttempt(
                 FailureKind.UNAVAILABLE, "UNAVAILABLE (token abcdef-secret)", false, null);
       } while (d.retry());
-      CallExecution ok = p.start("t", M);
+      CallExecution ok = CallExecution.start(p, "t", M);
       ok.beforeAttempt();
       ok.succeeded();
     } finally {
@@ -300,7 +313,7 @@ class CallExecutionTest {
             .header("dapr-app-id", "ai-model")
             .header("dapr-api-token", "s3cr3t-token-value")
             .build();
-    CallExecution call = p.start("t", M);
+    CallExecution call = CallExecution.start(p, "t", M);
     call.beforeAttempt();
     Decision d =
         call.afterAttempt(
@@ -309,7 +322,7 @@ class CallExecutionTest {
             false,
             null);
     assertThat(d.report().message()).doesNotContain("s3cr3t").contains("<redacted>");
-    assertThat(p.redactedHeaders())
+    assertThat(Redaction.redactHeaders(p.headers()))
         .containsEntry("dapr-app-id", "ai-model")
         .containsEntry("dapr-api-token", "<redacted>");
   }
@@ -317,11 +330,11 @@ class CallExecutionTest {
   @Test
   void anUnmarkedMethodIsNotIdempotentAndAMarkedOneIs() {
     CallPolicy p = policy(RetryPolicy.defaults()).build();
-    CallExecution write = p.start("t", M, null, false);
+    CallExecution write = CallExecution.start(p, "t", M, null, false);
     write.beforeAttempt();
     assertThat(write.afterAttempt(FailureKind.UNAVAILABLE, "reset", false, null).stopReason())
         .isEqualTo(StopReason.NOT_IDEMPOTENT);
-    CallExecution read = p.start("t", M, null, true);
+    CallExecution read = CallExecution.start(p, "t", M, null, true);
     read.beforeAttempt();
     assertThat(read.afterAttempt(FailureKind.UNAVAILABLE, "reset", false, null).retry()).isTrue();
   }
@@ -332,8 +345,8 @@ class CallExecutionTest {
         policy(RetryPolicy.defaults())
             .retryPolicy("svc/Get", RetryPolicy.builder().idempotent(false).build())
             .build();
-    assertThat(p.start("t", "svc/Get", null, true).idempotent()).isFalse();
-    assertThat(p.start("t", "svc/Other", null, true).idempotent()).isTrue();
+    assertThat(CallExecution.start(p, "t", "svc/Get", null, true).idempotent()).isFalse();
+    assertThat(CallExecution.start(p, "t", "svc/Other", null, true).idempotent()).isTrue();
   }
 
   // Review finding 7: a pushback of 99999999999999 ms overflowed Duration.toNanos() and the
@@ -341,7 +354,8 @@ class CallExecutionTest {
   @Test
   void aHugePushbackStopsTheCallWithoutOverflowing() {
     CallExecution call =
-        policy(fixed(3, Duration.ofMillis(100))).build().start("t", M, Duration.ofSeconds(1));
+        CallExecution.start(
+            policy(fixed(3, Duration.ofMillis(100))).build(), "t", M, Duration.ofSeconds(1));
     call.beforeAttempt();
     Decision d =
         call.afterAttempt(
@@ -352,7 +366,7 @@ class CallExecutionTest {
   @Test
   void aCallThatRetriesUntilItsDeadlineIgnoresTheAttemptCount() {
     RetryPolicy p = fixed(2, Duration.ofMillis(100)).toBuilder().retryUntilDeadline(true).build();
-    CallExecution call = policy(p).build().start("t", M, Duration.ofSeconds(1));
+    CallExecution call = CallExecution.start(policy(p).build(), "t", M, Duration.ofSeconds(1));
     int attempts = 0;
     Decision d;
     do {
@@ -382,7 +396,7 @@ class CallExecutionTest {
     CallPolicy p = policy(RetryPolicy.noRetry()).circuitBreakers(breakers).build();
     CircuitBreaker cb = breakers.breaker("item-master", "t", M);
     for (int i = 0; i < 12; i++) {
-      CallExecution stream = p.start("t", M);
+      CallExecution stream = CallExecution.start(p, "t", M);
       stream.beforeAttempt();
       stream.streamEstablished();
       time.forward(Duration.ofSeconds(61));
@@ -395,11 +409,11 @@ class CallExecutionTest {
     cb.transitionToOpenState();
     cb.transitionToHalfOpenState();
     for (int i = 0; i < 3; i++) {
-      CallExecution stream = p.start("t", M);
+      CallExecution stream = CallExecution.start(p, "t", M);
       assertThat(stream.beforeAttempt()).isTrue();
       stream.streamEstablished();
     }
-    CallExecution unary = p.start("t", M);
+    CallExecution unary = CallExecution.start(p, "t", M);
     assertThat(unary.beforeAttempt())
         .as("three open streams leave the half-open breaker to other calls")
         .isTrue();
@@ -409,9 +423,9 @@ class CallExecutionTest {
   void theInFlightGaugeCountsLogicalCallsUntilTheyFinishHoweverTheyEnd() {
     CallPolicy p = policy(fixed(3, Duration.ofMillis(100))).build();
     assertThat(meters.get("lifeline.calls.in_flight").gauge().value()).isZero();
-    CallExecution ok = p.start("t", M);
-    CallExecution abandoned = p.start("t", M);
-    CallExecution failed = p.start("t", M);
+    CallExecution ok = CallExecution.start(p, "t", M);
+    CallExecution abandoned = CallExecution.start(p, "t", M);
+    CallExecution failed = CallExecution.start(p, "t", M);
     assertThat(meters.get("lifeline.calls.in_flight").gauge().value()).isEqualTo(3);
     ok.beforeAttempt();
     ok.succeeded();
@@ -443,7 +457,7 @@ class CallExecutionTest {
     CircuitBreaker cb = breakers.breaker("item-master", "t", M);
     cb.transitionToOpenState();
     cb.transitionToHalfOpenState();
-    CallExecution call = p.start("t", M);
+    CallExecution call = CallExecution.start(p, "t", M);
     assertThat(call.beforeAttempt()).isTrue();
     Decision d =
         call.afterAttempt(
@@ -451,7 +465,9 @@ class CallExecutionTest {
     assertThat(d.retry()).isFalse();
     assertThat(cb.getMetrics().getNumberOfBufferedCalls()).isZero();
     assertThat(cb.getState()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
-    assertThat(p.start("t", M).beforeAttempt()).as("the one trial permit is back").isTrue();
+    assertThat(CallExecution.start(p, "t", M).beforeAttempt())
+        .as("the one trial permit is back")
+        .isTrue();
   }
 
   @Test
@@ -462,7 +478,7 @@ class CallExecutionTest {
             .retryOn(FailureKind.TIMEOUT)
             .backoff(Backoff.fixed(Duration.ZERO))
             .build();
-    CallExecution call = policy(p).build().start("t", M);
+    CallExecution call = CallExecution.start(policy(p).build(), "t", M);
     call.beforeAttempt();
     AttemptOutcome local = AttemptOutcome.failure(FailureKind.TIMEOUT, "pool wait").local();
     assertThat(local.isLocal()).isTrue();
@@ -473,7 +489,8 @@ class CallExecutionTest {
   @Test
   void anExplicitRetryPolicyReplacesTheMethodsOwn() {
     CallPolicy p = policy(RetryPolicy.defaults()).build();
-    CallExecution call = p.start("t", M, Duration.ofSeconds(1), RetryPolicy.noRetry(), true);
+    CallExecution call =
+        CallExecution.start(p, "t", M, Duration.ofSeconds(1), RetryPolicy.noRetry(), true);
     assertThat(call.retryPolicy()).isEqualTo(RetryPolicy.noRetry());
     call.beforeAttempt();
     assertThat(call.afterAttempt(FailureKind.UNAVAILABLE, "UNAVAILABLE", true, null).stopReason())
@@ -483,7 +500,7 @@ class CallExecutionTest {
   @Test
   void aDeferredFailureLogIsOneWarnCarryingTheTransportsErrorTypeFieldsAndException() {
     CallPolicy p = policy(RetryPolicy.noRetry()).build();
-    CallExecution call = p.start("t", M, null, true).deferFailureLog();
+    CallExecution call = CallExecution.start(p, "t", M, null, true).deferFailureLog();
     Decision[] d = new Decision[1];
     String engineOnly =
         stderrOf(
@@ -511,7 +528,7 @@ class CallExecutionTest {
   @Test
   void aFailureLogIsRefusedWhileTheCallRunsAndSkippedForACancelledCall() {
     CallPolicy p = policy(RetryPolicy.noRetry()).build();
-    CallExecution call = p.start("t", M).deferFailureLog();
+    CallExecution call = CallExecution.start(p, "t", M).deferFailureLog();
     call.beforeAttempt();
     assertThatThrownBy(() -> call.logFailure("timeout", null, java.util.Map.of()))
         .isInstanceOf(IllegalStateException.class)

@@ -1,4 +1,4 @@
-package dev.lifeline.core;
+package dev.lifeline.core.spi;
 
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;

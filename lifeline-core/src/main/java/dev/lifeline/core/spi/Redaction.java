@@ -1,4 +1,4 @@
-package dev.lifeline.core;
+package dev.lifeline.core.spi;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;

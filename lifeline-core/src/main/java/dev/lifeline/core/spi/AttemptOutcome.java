@@ -1,5 +1,6 @@
-package dev.lifeline.core;
+package dev.lifeline.core.spi;
 
+import dev.lifeline.core.FailureKind;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;

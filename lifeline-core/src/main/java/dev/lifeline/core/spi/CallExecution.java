@@ -1,10 +1,24 @@
-package dev.lifeline.core;
+package dev.lifeline.core.spi;
 
+import dev.lifeline.core.Attempt;
+import dev.lifeline.core.CallPolicy;
+import dev.lifeline.core.CallReport;
+import dev.lifeline.core.CircuitBreakers;
+import dev.lifeline.core.FailureKind;
+import dev.lifeline.core.RetryBudget;
+import dev.lifeline.core.RetryPolicy;
+import dev.lifeline.core.StopReason;
+import dev.lifeline.core.Ticker;
+import dev.lifeline.core.internal.CoreAccess;
+import dev.lifeline.core.internal.MethodMeters;
+import dev.lifeline.core.internal.PolicyRuntime;
+import dev.lifeline.core.internal.RetryDecision;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +28,7 @@ import org.slf4j.spi.LoggingEventBuilder;
  * One logical call in progress: the engine a transport drives attempt by attempt.
  *
  * <pre>{@code
- * CallExecution call = policy.start(target, method, timeout);
+ * CallExecution call = CallExecution.start(policy, target, method, timeout);
  * while (true) {
  *   if (!call.beforeAttempt()) throw toException(call.report());   // breaker open
  *   ... make the attempt, bounded by call.attemptTimeout() ...
@@ -31,8 +45,8 @@ import org.slf4j.spi.LoggingEventBuilder;
  * deadline (a pushback that does not fit stops the call), honours pushback, records metrics, logs
  * each attempt at DEBUG and one structured WARN per failed logical call.
  *
- * <p>Whether an attempt is retried is one pure decision, {@link #decide}, so every transport and
- * every routing step applies the same rule.
+ * <p>Whether an attempt is retried is one pure decision, the same for every transport and every
+ * routing step; this class adds only the budget, the breaker, metrics and logs around it.
  *
  * <p>Thread-safe: methods are synchronized, so attempts may be driven from different threads
  * (callbacks), one at a time. All fields are guarded by {@code this}.
@@ -41,22 +55,14 @@ public final class CallExecution {
 
   private static final Logger log = LoggerFactory.getLogger(CallExecution.class);
 
-  /**
-   * Without a deadline, a server's pushback longer than this stops the call: nothing may wait
-   * without a bound, and a pushback of days is a request not to retry.
-   */
-  static final Duration MAX_PUSHBACK_WITHOUT_DEADLINE = Duration.ofHours(1);
-
-  /** A call retrying until its deadline still stops here, so a zero-delay loop cannot spin. */
-  static final int MAX_ATTEMPTS_UNTIL_DEADLINE = 1000;
-
   private final CallPolicy policy;
   private final String target;
   private final String method;
   private final RetryPolicy retryPolicy;
   private final boolean idempotent;
   private final RetryBudget budget;
-  private final CallPolicy.MethodMeters meters;
+  private final PolicyRuntime runtime;
+  private final MethodMeters meters;
   private final Ticker ticker;
   private final long startNanos;
   private final long timeoutNanos;
@@ -75,7 +81,7 @@ public final class CallExecution {
   private boolean failureLogDeferred;
   private boolean failureLogged;
 
-  CallExecution(
+  private CallExecution(
       CallPolicy policy,
       String target,
       String method,
@@ -83,17 +89,77 @@ public final class CallExecution {
       RetryPolicy retryPolicy,
       boolean idempotent) {
     this.policy = policy;
+    this.runtime = CoreAccess.runtime(policy);
     this.target = target;
     this.method = method;
     this.retryPolicy = retryPolicy;
     this.idempotent = retryPolicy.idempotent().orElse(idempotent);
-    this.budget = policy.retryBudget(target);
-    this.meters = policy.methodMeters(method);
+    this.budget = runtime.retryBudget(target);
+    this.meters = runtime.methodMeters(method);
     this.ticker = policy.ticker();
     this.startNanos = ticker.nanos();
     this.timeoutNanos = timeoutNanos;
     budget.onCall();
-    policy.callStarted();
+    runtime.callStarted();
+  }
+
+  /**
+   * Starts a logical call of {@code policy} without a deadline, of a method that is not idempotent.
+   */
+  public static CallExecution start(CallPolicy policy, String target, String method) {
+    return start(policy, target, method, null, false);
+  }
+
+  /**
+   * Starts a logical call of {@code policy}, of a method that is not idempotent (unless the retry
+   * policy says so), that must finish within {@code timeout} from now; {@code null} means no
+   * deadline.
+   */
+  public static CallExecution start(
+      CallPolicy policy, String target, String method, Duration timeout) {
+    return start(policy, target, method, timeout, false);
+  }
+
+  /**
+   * Starts a logical call of {@code policy} that must finish within {@code timeout} from now;
+   * {@code null} means no deadline. No retry is scheduled past it.
+   *
+   * @param methodIdempotent whether the method itself is idempotent (from its gRPC descriptor or
+   *     HTTP method); the retry policy's {@link RetryPolicy#idempotent()} overrides it
+   */
+  public static CallExecution start(
+      CallPolicy policy, String target, String method, Duration timeout, boolean methodIdempotent) {
+    return start(policy, target, method, timeout, policy.retryPolicy(method), methodIdempotent);
+  }
+
+  /**
+   * Starts a logical call under {@code retryPolicy} instead of the one {@code policy} has for
+   * {@code method}: for a transport that resolves the policy from more than the method name, e.g.
+   * HTTP, where a route's override falls back to the HTTP method's. {@code timeout} and {@code
+   * methodIdempotent} as in {@link #start(CallPolicy, String, String, Duration, boolean)}.
+   */
+  public static CallExecution start(
+      CallPolicy policy,
+      String target,
+      String method,
+      Duration timeout,
+      RetryPolicy retryPolicy,
+      boolean methodIdempotent) {
+    long nanos = timeout == null ? -1 : saturatedNanos(timeout);
+    return new CallExecution(
+        Objects.requireNonNull(policy, "policy"),
+        target,
+        method,
+        nanos,
+        Objects.requireNonNull(retryPolicy, "retryPolicy"),
+        methodIdempotent);
+  }
+
+  private static long saturatedNanos(Duration d) {
+    if (d.isNegative()) {
+      return 0;
+    }
+    return d.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toNanos();
   }
 
   /** The policy that applies to this call (the method's override, if any). */
@@ -206,7 +272,7 @@ public final class CallExecution {
         new Attempt(attempts.size() + 1, "OK", null, nextDelay, Duration.ofNanos(duration)));
     finished = true;
     logAttempt(attempts.get(attempts.size() - 1));
-    policy.callEnded();
+    runtime.callEnded();
     meters.record(null, attempts.size(), elapsedNanos());
   }
 
@@ -238,26 +304,26 @@ public final class CallExecution {
     Attempt attempt =
         new Attempt(
             attempts.size() + 1,
-            policy.redact(outcome.status()),
+            Redaction.scrub(outcome.status(), policy.headers()),
             kind,
             nextDelay,
             Duration.ofNanos(duration));
     attempts.add(attempt);
     logAttempt(attempt);
 
-    Plan plan =
-        decide(
+    RetryDecision.Plan plan =
+        RetryDecision.decide(
             retryPolicy,
             idempotent,
             outcome,
             attempts.size(),
             delayedRetries,
             timeoutNanos < 0 ? null : Duration.ofNanos(remainingNanos()),
-            policy.random().getAsDouble());
+            runtime.random().getAsDouble());
     StopReason stop = plan.stop();
     if (stop == null && kind.chargesRetryBudget() && !budget.tryRetry()) {
       stop = StopReason.BUDGET_EXHAUSTED;
-      policy.budgetRejected();
+      runtime.budgetRejected();
     }
     if (stop != null) {
       return Decision.stop(finish(stop));
@@ -266,89 +332,8 @@ public final class CallExecution {
       delayedRetries++;
     }
     nextDelay = plan.delay();
-    policy.retried(kind);
+    runtime.retried(kind);
     return Decision.retryAfter(plan.delay());
-  }
-
-  /**
-   * What to do after a failed attempt: stop (and why), or retry after a delay. Pure, so the table
-   * of cases is tested directly and every transport applies the same rule.
-   *
-   * @param attemptsMade attempts finished so far, this one included
-   * @param delayedRetries retries so far that waited out a backoff (redirects do not count)
-   * @param remaining time left before the deadline, or {@code null} without one
-   * @param random a uniform draw from {@code [0, 1)} for the backoff's jitter
-   */
-  static Plan decide(
-      RetryPolicy policy,
-      boolean idempotent,
-      AttemptOutcome outcome,
-      int attemptsMade,
-      int delayedRetries,
-      Duration remaining,
-      double random) {
-    FailureKind kind = outcome.kind();
-    if (kind == FailureKind.CANCELLED) {
-      return Plan.stop(StopReason.CANCELLED);
-    }
-    if (remaining != null && remaining.isZero()) {
-      return Plan.stop(StopReason.DEADLINE);
-    }
-    if (outcome.isStreamStarted()) {
-      // The caller has seen messages of this stream: replaying it would duplicate them.
-      return Plan.stop(StopReason.STREAM_STARTED);
-    }
-    if (!policy.retries(kind)) {
-      return Plan.stop(StopReason.NON_RETRYABLE);
-    }
-    if (!idempotent && !outcome.isProvablyNotSent()) {
-      // The request may have run; running it again could apply a write twice.
-      return Plan.stop(StopReason.NOT_IDEMPOTENT);
-    }
-    if (attemptsExhausted(policy, attemptsMade, remaining != null)) {
-      return Plan.stop(StopReason.ATTEMPTS_EXHAUSTED);
-    }
-    Duration pushback = policy.honorPushback() ? outcome.pushbackDelay().orElse(null) : null;
-    Duration delay;
-    boolean backoff = false;
-    if (pushback != null) {
-      if (pushback.isNegative()) {
-        return Plan.stop(StopReason.PUSHBACK);
-      }
-      if (remaining == null && pushback.compareTo(MAX_PUSHBACK_WITHOUT_DEADLINE) > 0) {
-        return Plan.stop(StopReason.PUSHBACK);
-      }
-      delay = pushback;
-    } else if (outcome.isRedirected()) {
-      delay = Duration.ZERO;
-    } else {
-      delay = policy.backoff().delay(delayedRetries + 1, () -> random);
-      backoff = true;
-    }
-    if (remaining != null && delay.compareTo(remaining) >= 0) {
-      // The wait would end at or after the deadline: the next attempt could never finish in time.
-      return Plan.stop(StopReason.DEADLINE);
-    }
-    return new Plan(null, delay, backoff);
-  }
-
-  /** Attempts are counted honestly: maxAttempts includes the first call. */
-  private static boolean attemptsExhausted(RetryPolicy policy, int made, boolean hasDeadline) {
-    if (policy.retryUntilDeadline() && hasDeadline) {
-      return made >= MAX_ATTEMPTS_UNTIL_DEADLINE;
-    }
-    return made >= policy.maxAttempts();
-  }
-
-  /**
-   * The outcome of {@link #decide}: {@code stop} is non-null to stop; otherwise retry after {@code
-   * delay}, which is a backoff (it advances the backoff schedule) unless it came from a redirect or
-   * pushback.
-   */
-  record Plan(StopReason stop, Duration delay, boolean backoff) {
-    static Plan stop(StopReason reason) {
-      return new Plan(reason, null, false);
-    }
   }
 
   /**
@@ -402,7 +387,7 @@ public final class CallExecution {
     report =
         new CallReport(
             policy.service(), target, method, attempts, Duration.ofNanos(elapsedNanos()), reason);
-    policy.callEnded();
+    runtime.callEnded();
     meters.record(reason, attempts.size(), elapsedNanos());
     if (!failureLogDeferred) {
       warnFailed(null, null, Map.of());
@@ -459,7 +444,7 @@ public final class CallExecution {
             .addKeyValue("elapsed_ms", report.elapsed().toMillis())
             .addKeyValue("stop_reason", report.stopReason())
             .addKeyValue("last_status", report.lastStatus())
-            .addKeyValue("headers", policy.redactedHeaders());
+            .addKeyValue("headers", Redaction.redactHeaders(policy.headers()));
     if (errorType != null) {
       event = event.addKeyValue("error_type", errorType);
     }

@@ -1,7 +1,13 @@
-package dev.lifeline.core;
+package dev.lifeline.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lifeline.core.Backoff;
+import dev.lifeline.core.FailureKind;
+import dev.lifeline.core.Jitter;
+import dev.lifeline.core.RetryPolicy;
+import dev.lifeline.core.StopReason;
+import dev.lifeline.core.spi.AttemptOutcome;
 import java.time.Duration;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -237,7 +243,7 @@ class DecisionTableTest {
             UNTIL_DEADLINE,
             true,
             unavailable(),
-            CallExecution.MAX_ATTEMPTS_UNTIL_DEADLINE,
+            RetryDecision.MAX_ATTEMPTS_UNTIL_DEADLINE,
             2,
             Duration.ofSeconds(10),
             StopReason.ATTEMPTS_EXHAUSTED,
@@ -270,8 +276,8 @@ class DecisionTableTest {
       Duration remaining,
       StopReason stop,
       long delayMillis) {
-    CallExecution.Plan plan =
-        CallExecution.decide(policy, idempotent, outcome, made, delayed, remaining, 0.5);
+    RetryDecision.Plan plan =
+        RetryDecision.decide(policy, idempotent, outcome, made, delayed, remaining, 0.5);
     assertThat(plan.stop()).isEqualTo(stop);
     if (stop == null) {
       assertThat(plan.delay()).isEqualTo(Duration.ofMillis(delayMillis));

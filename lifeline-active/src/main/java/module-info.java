@@ -1,0 +1,14 @@
+/**
+ * Lifeline's single-active service groups: one member of a group serves at a time, elected through
+ * a lease store, with fencing and fast failover.
+ */
+module dev.lifeline.active {
+  requires transitive dev.lifeline.core;
+  requires transitive dev.lifeline.grpc;
+  requires transitive io.grpc;
+  // ActiveHealth drives a grpc-services HealthStatusManager that the application owns.
+  requires transitive io.grpc.services;
+  requires org.slf4j;
+
+  exports dev.lifeline.active;
+}
