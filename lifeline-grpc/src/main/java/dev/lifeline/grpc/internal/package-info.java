@@ -9,8 +9,11 @@
  *   <li>Group routing: {@code StickyRouter} (the group's shared memory of its active member),
  *       {@code GroupRoute} (one call's route through the members), {@code ResolvedMembers}
  *       (membership from a name resolver).
- *   <li>Channels: {@code ManagedTarget} (one pool entry: its channels, the demand-driven reconnect,
- *       the escape hatch, linger and draining), {@code Targets}, {@code PlaintextFactory}.
+ *   <li>Channels: {@code ManagedTarget} (one pool entry: its channels, the escape hatch, linger and
+ *       shrinking), {@code ChannelSlot} (one channel's demand-driven reconnect and drain), {@code
+ *       TrackedCall} (one call's in-flight count and bounded connect wait), {@code
+ *       ChannelDecisions} (the pure rules: which connection, when to add, shrink or count a
+ *       failure), {@code TargetMeters}, {@code Targets}, {@code PlaintextFactory}.
  * </ul>
  */
 package dev.lifeline.grpc.internal;
