@@ -1,5 +1,17 @@
 /**
  * The machinery behind {@link dev.lifeline.http.LifelineHttpClient}: not API, may change in any
  * release.
+ *
+ * <ul>
+ *   <li>{@code DefaultHttpClient}: the attempt loop, driven by core's {@code CallExecution}.
+ *   <li>Decisions, as pure functions: {@code HttpClassifier} (what a status or an exception means,
+ *       and so whether it is retried), {@code HttpDecisions} (what counts as a result, how long a
+ *       {@code Retry-After} may hold the call, how the waits are capped).
+ *   <li>HttpClient 5 set-up: {@code ApacheClients} (pool, client, per-attempt request config),
+ *       {@code TlsSupport}, {@code BoundedDnsResolver} and {@code CachingDnsResolver}.
+ *   <li>One exchange: {@code Exchange} (its phase and deadline), {@code BodyStream} and {@code
+ *       ResponseBodies} (bodies within their limits).
+ *   <li>{@code HttpMeters}, {@code Redact}.
+ * </ul>
  */
 package dev.lifeline.http.internal;
