@@ -377,6 +377,56 @@ class ActiveMemberTest {
     assertThat(m.role()).isEqualTo(Role.STANDBY);
   }
 
+  // Regression (issue 16): on nats-server 2.9.10 (nats-server#4320) two standbys taking over the
+  // same expired lease both won, and the watch showed the loser the winner's later write before
+  // its own acquire returned. The loser then took office anyway and served beside the winner until
+  // its next renewal failed (a 152 ms overlap in a chaos run).
+  @Test
+  void aWinTheWatchAlreadyShowedSupersededIsNeverATenure() {
+    List<Consumer<LeaseEvent>> listeners = new CopyOnWriteArrayList<>();
+    AtomicInteger acquires = new AtomicInteger();
+    ControllableStore doubleWin =
+        new ControllableStore(store) {
+          @Override
+          public AutoCloseable watch(GroupId g, Consumer<LeaseEvent> listener) {
+            listeners.add(listener);
+            return super.watch(g, listener);
+          }
+
+          @Override
+          public Acquisition acquire(GroupId g, LeaseHolder h, Duration ttl) {
+            Acquisition mine = super.acquire(g, h, ttl);
+            if (acquires.getAndIncrement() == 0 && mine.won()) {
+              // A twin compare-and-set, wrongly accepted, lands right after this one's.
+              Lease ours = mine.current().orElseThrow();
+              java.time.Instant t = clock.clock().instant();
+              Lease other =
+                  new Lease(
+                      g,
+                      new LeaseHolder("b", "other-incarnation", "10.0.0.9:50051"),
+                      ours.epoch(),
+                      ours.token() + 1,
+                      ours.revision() + 1,
+                      t,
+                      t,
+                      ttl);
+              listeners.forEach(l -> l.accept(LeaseEvent.written(other)));
+            }
+            return mine;
+          }
+        };
+    List<Role> roles = new CopyOnWriteArrayList<>();
+    ActiveMember m = member("a", doubleWin);
+    m.addListener((role, token) -> roles.add(role));
+    clock.runDueTasks();
+
+    assertThat(acquires.get()).isEqualTo(1);
+    assertThat(m.isActive()).as("the store already holds b's later write").isFalse();
+    assertThat(m.role()).isEqualTo(Role.STANDBY);
+    assertThat(roles).doesNotContain(Role.ACTIVE);
+    assertThat(m.knownActive()).map(Lease::holderId).contains("b");
+  }
+
   // Regression (issue 13): tick() caught RuntimeException only, so one AssertionError from the
   // store ended the loop for good (1 acquire call in 3 s, never active).
   @Test

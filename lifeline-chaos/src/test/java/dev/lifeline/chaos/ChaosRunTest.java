@@ -36,7 +36,7 @@ class ChaosRunTest {
       assertThat(v.lostAcknowledgedWrites()).as("lost: %s", v.examples()).isZero();
       assertThat(v.acknowledgedCalls()).as("the load really ran").isGreaterThan(500);
       assertThat(report.failedCalls())
-          .as("calls whose 30 s deadline covers every failover")
+          .as("calls whose 30 s deadline covers every failover: %s", report.failureExamples())
           .isZero();
       run.deleteLogs();
     }

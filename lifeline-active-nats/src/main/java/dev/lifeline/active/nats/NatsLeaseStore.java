@@ -135,6 +135,12 @@ public final class NatsLeaseStore implements LeaseStore {
   private final List<Watch> watches = new CopyOnWriteArrayList<>();
   private final Object lock = new Object();
 
+  /**
+   * Runs right after a compare-and-set won, before the store checks it still holds: lets a test
+   * land a second write there, as nats-server#4320 does.
+   */
+  volatile Runnable afterWinForTesting = () -> {};
+
   /** Guarded by lock. */
   private Connection connection;
 
@@ -472,6 +478,18 @@ public final class NatsLeaseStore implements LeaseStore {
     return rev;
   }
 
+  /**
+   * Whether a write of {@code key} after revision {@code won} was seen (by the read-back after the
+   * win, or by a watch): the lease is no longer the winner's. On a correct server nobody can write
+   * right behind a fresh acquire; nats-server before 2.9.21 checks the expected revision outside
+   * Raft (nats-server#4320), so two compare-and-set writes of one expected revision both commit,
+   * back to back, and each writer sees a win. The read-back, one round trip, shows the later one in
+   * practice: both writes are in the Raft log before the first is acknowledged.
+   */
+  private boolean supersededAfterWin(Bucket b, String key, long won) {
+    return highestSeen(b.epoch(), key) > won;
+  }
+
   /** Records when this store first saw {@code revision} of {@code key}; returns that moment. */
   private long firstSeen(long epoch, String key, long revision) {
     sawRevision(epoch, key, revision);
@@ -565,6 +583,19 @@ public final class NatsLeaseStore implements LeaseStore {
       }
       rev = aboveRevisionsSeen(b, group, key, value, rev, floor);
       firstSeen(b.epoch(), key, rev);
+      afterWinForTesting.run();
+      Optional<Lease> latest = current(b, group);
+      if (supersededAfterWin(b, key, rev)) {
+        log.atWarn()
+            .addKeyValue("group", group)
+            .addKeyValue("won", rev)
+            .addKeyValue("highestSeen", highestSeen(b.epoch(), key))
+            .log(
+                "NATS accepted this acquire, but a later write of the lease was already there;"
+                    + " not a win (two compare-and-set writes won: nats-server#4320, fixed in"
+                    + " 2.9.21)");
+        return Acquisition.notWon(latest);
+      }
       return Acquisition.won(
           new Lease(
               group, holder, b.epoch(), LeaseCodec.token(b.epoch(), rev), rev, now, now, ttl));

@@ -17,6 +17,8 @@ import dev.lifeline.active.nats.internal.LeaseCodec;
 import dev.lifeline.testing.FakeClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
 import io.nats.client.KeyValueManagement;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -30,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -333,6 +336,32 @@ class NatsLeaseStoreTest {
       assertThat(next.token())
           .as("token after the rollback, against %s used before it", used.token())
           .isGreaterThan(used.token());
+    }
+  }
+
+  // Found by the chaos run (issue 16): nats-server before 2.9.21 (nats-server#4320) accepts two
+  // compare-and-set writes of the same expected revision, so two standbys both won an expired
+  // lease and both served for half a second, until the loser's next renewal failed. Here the
+  // second write lands right behind the first one's win, as it does on such a server.
+  @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aWinWithAnotherWriteRightBehindItIsNoWin() throws Exception {
+    NatsLeaseStore a = store();
+    try (Connection raw = Nats.connect(nats.url())) {
+      KeyValue kv = raw.keyValue(bucket);
+      a.afterWinForTesting =
+          () -> {
+            Instant now = Instant.now();
+            try {
+              kv.put(LeaseCodec.key(GROUP), LeaseCodec.encode(B, 0, now, now, TTL));
+            } catch (IOException | JetStreamApiException e) {
+              throw new IllegalStateException(e);
+            }
+          };
+      Acquisition first = a.acquire(GROUP, A, TTL);
+
+      assertThat(first.won()).as("a's write was superseded before acquire returned").isFalse();
+      assertThat(first.current()).get().extracting(Lease::holderId).isEqualTo("b");
     }
   }
 

@@ -114,6 +114,10 @@ public final class DefaultActiveMember implements ActiveMember {
   private Role role = Role.STANDBY;
   private Lease held;
   private Lease lastSeen;
+
+  /** The latest foreign write or delete the watch showed, in store order; null before the first. */
+  private LeaseEvent latestForeign;
+
   private long lastSeenChangeNanos = -1;
   private long lastFailoverNanos = -1;
   private int consecutiveErrors;
@@ -573,6 +577,9 @@ public final class DefaultActiveMember implements ActiveMember {
       Lease lease = event.lease().orElse(null);
       boolean ours = lease != null && lease.heldBy(holder);
       if (!ours) {
+        if (latestForeign == null || later(event, latestForeign)) {
+          latestForeign = event;
+        }
         // A closing member keeps watching too, so that the calls it holds learn who took over.
         observe(event.lease());
         if (losesHeldLease(event)) {
@@ -600,6 +607,27 @@ public final class DefaultActiveMember implements ActiveMember {
    */
   private boolean losesHeldLease(LeaseEvent foreign) {
     return held != null && foreign.isAfter(held);
+  }
+
+  /**
+   * Guarded by lock. Whether the watch showed a foreign write or delete after {@code won} before
+   * the acquire that wrote it returned: the store no longer holds this member's lease, so the win
+   * starts no tenure. A correct store never lets a write follow a fresh acquire that closely, but
+   * nats-server before 2.9.21 accepts two compare-and-set writes of the same expected revision
+   * (nats-server#4320), and both writers then see a win.
+   */
+  private boolean supersededBeforeItReturned(Lease won) {
+    return latestForeign != null && latestForeign.isAfter(won);
+  }
+
+  private long latestForeignRevision() {
+    synchronized (lock) {
+      return latestForeign == null ? 0 : latestForeign.revision();
+    }
+  }
+
+  private static boolean later(LeaseEvent a, LeaseEvent b) {
+    return a.epoch() != b.epoch() ? a.epoch() > b.epoch() : a.revision() > b.revision();
   }
 
   private String describe(LeaseHolder h) {
@@ -643,13 +671,18 @@ public final class DefaultActiveMember implements ActiveMember {
     boolean becameActive = false;
     boolean releaseNow = false;
     boolean bogusWin = false;
+    boolean superseded = false;
     long next = opts.heartbeat().toNanos();
     synchronized (lock) {
       consecutiveErrors = 0;
       if (result.won() && !result.current().get().heldBy(holder)) {
         bogusWin = true;
       }
-      if (result.won() && !bogusWin) {
+      if (result.won() && !bogusWin && supersededBeforeItReturned(result.current().get())) {
+        // What the watch showed (the later holder) stays the observed lease.
+        superseded = true;
+        next = untilTakeover();
+      } else if (result.won() && !bogusWin) {
         won = result.current().get();
         long deadline = start + opts.ttl().toNanos() - opts.safetyMargin().toNanos();
         if (closing) {
@@ -677,6 +710,17 @@ public final class DefaultActiveMember implements ActiveMember {
     }
     deliverEvents();
     settleWaiters();
+    if (superseded) {
+      log.atWarn()
+          .addKeyValue("group", group)
+          .addKeyValue("member", holder.id())
+          .addKeyValue("won", result.current().get().revision())
+          .addKeyValue("later", latestForeignRevision())
+          .log(
+              "the store accepted this member's acquire, but the watch had already shown a later"
+                  + " write by another holder; staying STANDBY (a store that lets two"
+                  + " compare-and-set writes win, e.g. nats-server before 2.9.21)");
+    }
     if (bogusWin) {
       log.atError()
           .addKeyValue("group", group)

@@ -128,6 +128,11 @@ public final class ChaosReport {
     return failovers;
   }
 
+  /** Up to a few failed calls, each with its request id, member, status and the engine's report. */
+  public List<String> failureExamples() {
+    return failureExamples;
+  }
+
   public int failedCalls() {
     return failedCalls;
   }
