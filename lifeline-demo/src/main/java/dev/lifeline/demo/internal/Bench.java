@@ -60,13 +60,13 @@ public final class Bench {
     out.println(
         "bench " + cli.scenario() + (cli.quick() ? " (quick smoke run)" : "") + ": running…");
     return switch (cli.scenario()) {
-      case "overhead" -> GrpcScenarios.overhead(t);
-      case "channel-reuse" -> GrpcScenarios.channelReuse(t);
-      case "pool-scaling" -> GrpcScenarios.poolScaling(t);
-      case "reconnect" -> GrpcScenarios.reconnect(t);
+      case "overhead" -> OverheadScenario.run(t);
+      case "channel-reuse" -> ChannelReuseScenario.run(t);
+      case "pool-scaling" -> PoolScalingScenario.run(t);
+      case "reconnect" -> ReconnectScenario.run(t);
       case "failover" -> FailoverScenario.run(t, cli);
-      case "retry-storm" -> GrpcScenarios.retryStorm(t);
-      case "breaker" -> GrpcScenarios.breaker(t);
+      case "retry-storm" -> RetryStormScenario.run(t);
+      case "breaker" -> BreakerScenario.run(t);
       case "http" -> HttpScenario.run(t);
       default -> throw new UsageException("bench: unknown scenario '" + cli.scenario() + "'");
     };

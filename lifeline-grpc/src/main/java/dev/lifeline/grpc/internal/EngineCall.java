@@ -3,13 +3,10 @@ package dev.lifeline.grpc.internal;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CallReport;
-import dev.lifeline.core.FailureKind;
 import dev.lifeline.core.StopReason;
 import dev.lifeline.core.spi.AttemptOutcome;
 import dev.lifeline.core.spi.CallExecution;
 import dev.lifeline.core.spi.Decision;
-import dev.lifeline.grpc.GrpcFailures;
-import dev.lifeline.grpc.LifelineCallException;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -18,15 +15,9 @@ import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Lifeline's one call engine for gRPC: a logical unary or server-streaming call made of one or more
@@ -68,21 +59,16 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private final CallHandle handle;
   private final Context.CancellationListener onContextCancelled = c -> contextCancelled();
   private final Object lock = new Object();
+  private final RetryWait wait;
 
   // All guarded by lock.
   private Listener<RespT> listener;
-  private Metadata headers;
-  private final List<ReqT> messages = new ArrayList<>();
+  private final RequestBuffer<ReqT> request = new RequestBuffer<>();
   private int requested;
-  private boolean halfClosed;
-  private Integer compressionFlag;
   private Deadline deadline;
   private CallExecution execution;
   private ClientCall<ReqT, RespT> current;
   private boolean currentStarted;
-  private Future<?> pendingRetry;
-  // Identity of the current wait; whoever clears it (timer, wake-up, cancel) starts what follows.
-  private Object waitToken;
   private boolean committed;
   private boolean closed;
   private Status cancelStatus;
@@ -102,15 +88,9 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     this.next = next;
     this.context = Context.current();
     this.executor = Callbacks.executorOf(callOptions);
-    this.deadline = earlier(callOptions.getDeadline(), context.getDeadline());
+    this.deadline = EngineDecisions.earlier(callOptions.getDeadline(), context.getDeadline());
     this.handle = new CallHandle(deadline != null);
-  }
-
-  private static Deadline earlier(Deadline a, Deadline b) {
-    if (a == null) {
-      return b;
-    }
-    return b == null ? a : a.minimum(b);
+    this.wait = new RetryWait(lock, scheduler, handle, this::startAttempt, () -> closed);
   }
 
   @Override
@@ -121,7 +101,7 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         throw new IllegalStateException("call already started");
       }
       listener = responseListener;
-      headers = requestHeaders;
+      request.headers(requestHeaders);
       cancelledEarly = closed ? cancelStatus : null;
     }
     if (cancelledEarly != null) {
@@ -149,17 +129,14 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   @Override
   public void sendMessage(ReqT message) {
     synchronized (lock) {
-      if (halfClosed) {
-        throw new IllegalStateException("call already half-closed");
-      }
-      messages.add(message);
+      request.add(message);
     }
   }
 
   @Override
   public void setMessageCompression(boolean enabled) {
     synchronized (lock) {
-      compressionFlag = enabled ? 1 : 0;
+      request.compression(enabled);
     }
   }
 
@@ -178,11 +155,7 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       if (listener == null) {
         throw new IllegalStateException("call not started");
       }
-      if (halfClosed) {
-        return;
-      }
-      halfClosed = true;
-      if (closed) {
+      if (!request.halfClose() || closed) {
         return;
       }
     }
@@ -191,19 +164,12 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
   @Override
   public void cancel(String message, Throwable cause) {
-    Status status =
-        Status.CANCELLED.withDescription(message != null ? message : "cancelled by caller");
-    cancel(cause != null ? status.withCause(cause) : status);
+    cancel(EngineDecisions.cancelledByCaller(message, cause));
   }
 
   /** The caller's Context was cancelled, or its deadline passed: the call ends now. */
   private void contextCancelled() {
-    Throwable cause = context.cancellationCause();
-    Status status =
-        cause instanceof TimeoutException
-            ? Status.DEADLINE_EXCEEDED.withDescription("io.grpc.Context deadline exceeded")
-            : Status.CANCELLED.withDescription("io.grpc.Context was cancelled").withCause(cause);
-    cancel(status);
+    cancel(EngineDecisions.contextCancelled(context.cancellationCause()));
   }
 
   private void cancel(Status status) {
@@ -221,13 +187,9 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         // Between attempts (waiting out a backoff) or before the first: nothing in flight will
         // report the end, so it is delivered here.
         closed = true;
-        clearWait();
+        wait.clear();
         if (execution != null) {
-          report =
-              execution.abandon(
-                  status.getCode() == Status.Code.DEADLINE_EXCEEDED
-                      ? StopReason.DEADLINE
-                      : StopReason.CANCELLED);
+          report = execution.abandon(EngineDecisions.cancelStopReason(status));
         }
       }
     }
@@ -239,10 +201,7 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       return; // not started: start() delivers the close
     }
     ended(false);
-    Status toDeliver =
-        report != null && report.stopReason() == StopReason.DEADLINE
-            ? failureStatus(report, status, new Metadata())
-            : status;
+    Status toDeliver = EngineDecisions.cancelledBetweenAttempts(report, status);
     Callbacks.deliver(executor, () -> l.onClose(toDeliver, new Metadata()));
   }
 
@@ -250,8 +209,7 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     AttemptEvidence evidence;
     CallOptions options;
     synchronized (lock) {
-      pendingRetry = null;
-      waitToken = null;
+      wait.attemptStarting();
       if (closed) {
         return;
       }
@@ -291,16 +249,12 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         if (deadline == null) {
           deadline = handle.adoptedDeadline();
         }
-        Duration timeout =
-            deadline == null
-                ? null
-                : Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS)));
         execution =
             CallExecution.start(
                 policy,
                 target,
                 method.getFullMethodName(),
-                timeout,
+                EngineDecisions.remaining(deadline),
                 method.isIdempotent() || method.isSafe());
       }
       String breakerTarget = handle.attemptTarget() != null ? handle.attemptTarget() : target;
@@ -320,12 +274,13 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
     if (reroute) {
       // That member's breaker is open; another member is left: try it at once.
-      submit(this::startAttempt, 0);
+      wait.submit(this::startAttempt, 0);
       return null;
     }
     if (breakerOpen != null) {
       ended(false);
-      Status status = failureStatus(breakerOpen, Status.UNAVAILABLE, new Metadata());
+      Status status =
+          EngineDecisions.failureStatus(breakerOpen, Status.UNAVAILABLE, new Metadata());
       Callbacks.deliver(executor, () -> l.onClose(status, new Metadata()));
       return null;
     }
@@ -334,18 +289,14 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
   /** Starts {@code call} and replays the request into it, in the caller's Context. */
   private void run(ClientCall<ReqT, RespT> call, AttemptEvidence evidence) {
-    Metadata attemptHeaders = new Metadata();
-    List<ReqT> toSend;
-    Integer compression;
+    RequestBuffer.Replay<ReqT> replay;
     synchronized (lock) {
-      attemptHeaders.merge(headers);
-      toSend = new ArrayList<>(messages);
-      compression = compressionFlag;
+      replay = request.snapshot();
     }
-    RetryingInterceptor.addStaticHeaders(policy.headers(), attemptHeaders);
+    RetryingInterceptor.addStaticHeaders(policy.headers(), replay.headers());
     Context previous = context.attach();
     try {
-      call.start(new AttemptListener(call, evidence), attemptHeaders);
+      call.start(new AttemptListener(call, evidence), replay.headers());
       int toRequest = 0;
       synchronized (lock) {
         // Everything requested so far: no message was delivered before this attempt, and later
@@ -358,13 +309,7 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       if (toRequest > 0) {
         call.request(toRequest);
       }
-      if (compression != null) {
-        call.setMessageCompression(compression == 1);
-      }
-      for (ReqT m : toSend) {
-        call.sendMessage(m);
-      }
-      call.halfClose();
+      replay.sendTo(call);
     } catch (RuntimeException | Error e) {
       synchronized (lock) {
         if (current == call) {
@@ -393,25 +338,20 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       }
       closed = true;
       current = null;
-      clearWait();
+      wait.clear();
       l = listener;
-      if (cancelStatus != null) {
-        status = cancelStatus;
-        if (execution != null) {
-          execution.abandon(StopReason.CANCELLED);
-        }
-      } else {
-        status =
-            Status.INTERNAL
-                .withDescription("lifeline: attempt failed on the client: " + e)
-                .withCause(e);
-        if (execution != null) {
-          report = execution.abandon(StopReason.NON_RETRYABLE);
-        }
+      boolean cancelled = cancelStatus != null;
+      // A cancel that raced the failure wins: the caller asked for it and sees its own status.
+      status = cancelled ? cancelStatus : EngineDecisions.failedOnClient(e);
+      if (execution != null) {
+        CallReport abandoned =
+            execution.abandon(cancelled ? StopReason.CANCELLED : StopReason.NON_RETRYABLE);
+        report = cancelled ? null : abandoned;
       }
     }
     ended(false);
-    Status toDeliver = report != null ? failureStatus(report, status, new Metadata()) : status;
+    Status toDeliver =
+        report != null ? EngineDecisions.failureStatus(report, status, new Metadata()) : status;
     Callbacks.deliver(executor, () -> l.onClose(toDeliver, new Metadata()));
   }
 
@@ -419,14 +359,13 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private CallOptions attemptOptions(AttemptEvidence evidence) {
     CallOptions options =
         callOptions.withOption(CallHandle.KEY, handle).withStreamTracerFactory(evidence);
-    Deadline d = deadline;
-    Duration perAttempt =
-        policy.retryPolicy(method.getFullMethodName()).perAttemptTimeout().orElse(null);
-    if (perAttempt != null) {
-      Deadline attemptDeadline = Deadline.after(perAttempt.toNanos(), TimeUnit.NANOSECONDS);
-      d = d == null ? attemptDeadline : d.minimum(attemptDeadline);
-    }
-    return options.withDeadline(d);
+    Deadline perAttempt =
+        policy
+            .retryPolicy(method.getFullMethodName())
+            .perAttemptTimeout()
+            .map(t -> Deadline.after(t.toNanos(), TimeUnit.NANOSECONDS))
+            .orElse(null);
+    return options.withDeadline(EngineDecisions.earlier(deadline, perAttempt));
   }
 
   /** The logical call is over: a group stops waking it and records it. */
@@ -436,107 +375,6 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (route != null) {
       route.callEnded(succeeded);
     }
-  }
-
-  /** Guarded by lock. Ends the current wait, if any: no timer and no wake-up will act on it. */
-  private void clearWait() {
-    if (pendingRetry != null) {
-      pendingRetry.cancel(false);
-      pendingRetry = null;
-    }
-    if (waitToken != null) {
-      waitToken = null;
-      GroupRoute route = handle.route();
-      if (route != null) {
-        route.stopWaiting();
-      }
-    }
-  }
-
-  /**
-   * Guarded by lock. Schedules the next attempt after {@code delay}; returns the wait's token, or
-   * {@code null} if the scheduler refused.
-   */
-  private Object scheduleRetry(Duration delay) {
-    Object token = new Object();
-    waitToken = token;
-    Runnable fire =
-        () -> {
-          synchronized (lock) {
-            if (waitToken != token) {
-              return;
-            }
-            GroupRoute route = handle.route();
-            if (route != null) {
-              route.stopWaiting();
-            }
-          }
-          startAttempt();
-        };
-    try {
-      pendingRetry = submit(fire, delay.toNanos());
-    } catch (RejectedExecutionException e) {
-      waitToken = null;
-      return null;
-    }
-    return token;
-  }
-
-  /**
-   * While a group call waits out a backoff, the group may wake it. Called without the lock: the
-   * route may wake the call at once, on this thread, if the group changed since the attempt ended.
-   */
-  private void awaitGroupChange(Object token) {
-    GroupRoute route = handle.route();
-    if (route != null) {
-      route.awaitChange(() -> wake(token, false), () -> wake(token, true));
-    }
-  }
-
-  /**
-   * Another call found the active member (or members arrived): retry now, not after the wait. When
-   * the group channel closed, its scheduler is going away, so the attempt (which will fail at once,
-   * locally) is made on this thread.
-   */
-  private void wake(Object token, boolean closing) {
-    synchronized (lock) {
-      if (waitToken != token || closed) {
-        return;
-      }
-      if (pendingRetry != null) {
-        pendingRetry.cancel(false);
-        pendingRetry = null;
-      }
-      waitToken = null;
-      if (!closing) {
-        try {
-          pendingRetry = submit(this::startAttempt, 0);
-          return;
-        } catch (RejectedExecutionException e) {
-          // The scheduler is shut down: make the attempt here instead.
-        }
-      }
-    }
-    startAttempt();
-  }
-
-  private Future<?> submit(Runnable task, long delayNanos) {
-    return delayNanos <= 0
-        ? scheduler.submit(task)
-        : scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-  }
-
-  /**
-   * The status a caller sees for a failed call: the last attempt's code, with the server's own
-   * description kept and Lifeline's one-line report added; the {@link LifelineCallException} with
-   * every attempt is its cause.
-   */
-  private static Status failureStatus(CallReport report, Status last, Metadata trailers) {
-    LifelineCallException e = new LifelineCallException(report, last, trailers);
-    String own = last.getDescription();
-    String description =
-        own == null || own.isBlank() ? report.message() : own + " [" + report.message() + "]";
-    return Status.fromCode(last.getCode()).withDescription(description).withCause(e);
   }
 
   /** Receives one attempt's events. */
@@ -632,7 +470,7 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         } else {
           decision = execution.afterAttempt(outcome(status, trailers));
           if (decision.retry()) {
-            waiting = scheduleRetry(decision.delay());
+            waiting = wait.schedule(decision.delay());
             // The scheduler is shut down (its channel is closing): no retry can be made.
             refused = waiting == null;
           }
@@ -641,7 +479,7 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       }
       if (waiting != null) {
         if (!decision.delay().isZero()) {
-          awaitGroupChange(waiting);
+          wait.awaitGroupChange(waiting);
         }
         return;
       }
@@ -655,38 +493,23 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       }
       CallReport report =
           refused ? execution.abandon(StopReason.ATTEMPTS_EXHAUSTED) : decision.report();
-      if (report.stopReason() == StopReason.CANCELLED) {
-        Status cancelled;
-        synchronized (lock) {
-          cancelled = cancelStatus;
-        }
-        l.onClose(cancelled != null ? cancelled : status, trailers);
-      } else {
-        l.onClose(failureStatus(report, status, trailers), trailers);
+      Status cancelled;
+      synchronized (lock) {
+        cancelled = cancelStatus;
       }
+      l.onClose(EngineDecisions.afterLastAttempt(report, status, cancelled, trailers), trailers);
     }
 
     /** Guarded by lock. What the attempt's end means for the retry decision. */
     private AttemptOutcome outcome(Status status, Metadata trailers) {
-      boolean byCaller = cancelStatus != null || context.isCancelled();
-      FailureKind kind = byCaller ? FailureKind.CANCELLED : GrpcFailures.classify(status, false);
-      AttemptOutcome outcome =
-          AttemptOutcome.failure(kind, GrpcFailures.describe(status))
-              .pushback(GrpcFailures.pushback(trailers));
-      if (evidence.isLocal()) {
-        // Failed here, before anything existed (no members, a closed channel): says nothing
-        // about any server, so the breaker records nothing.
-        outcome = outcome.local();
-      } else if (GrpcFailures.neverProcessed(status, trailers) || evidence.neverSent()) {
-        outcome = outcome.notSent();
-      }
-      if (handle.redirected()) {
-        outcome = outcome.redirect();
-      }
-      if (committed) {
-        outcome = outcome.streamStarted();
-      }
-      return outcome;
+      return EngineDecisions.outcome(
+          status,
+          trailers,
+          cancelStatus != null || context.isCancelled(),
+          evidence.isLocal(),
+          evidence.neverSent(),
+          handle.redirected(),
+          committed);
     }
   }
 }

@@ -2,17 +2,18 @@
  * The machinery behind {@link dev.lifeline.http.LifelineHttpClient}; not API, may change in any
  * release.
  *
- * <p>{@link dev.lifeline.http.internal.DefaultHttpClient} runs each request as one logical call of
- * the shared engine ({@code dev.lifeline.core.spi.CallExecution}) on Apache HttpClient 5's classic
- * API and a pooled connection manager. Around it: {@link dev.lifeline.http.internal.Exchange} (one
- * request in flight, its deadline and how far it got), {@link
- * dev.lifeline.http.internal.HttpClassifier} (HTTP answers and I/O failures onto failure kinds,
- * judging "not sent" only from client-local evidence), {@link
- * dev.lifeline.http.internal.RequestRetryPolicy} (route, then HTTP method, then client policy),
- * {@link dev.lifeline.http.internal.BodyStream} (a size-bounded body that never truncates), the DNS
- * resolvers ({@link dev.lifeline.http.internal.CachingDnsResolver}, {@link
- * dev.lifeline.http.internal.BoundedDnsResolver}), TLS setup and {@link
- * dev.lifeline.http.internal.Redact} (query values out of logs).
+ * <ul>
+ *   <li>{@code DefaultHttpClient}: the attempt loop, driven by core's engine ({@code
+ *       dev.lifeline.core.spi.CallExecution}).
+ *   <li>Decisions, as pure functions: {@code HttpClassifier} (what a status or an exception means,
+ *       and so whether it is retried), {@code HttpDecisions} (what counts as a result, how long a
+ *       {@code Retry-After} may hold the call, how the waits are capped).
+ *   <li>HttpClient 5 set-up: {@code ApacheClients} (pool, client, per-attempt request config),
+ *       {@code TlsSupport}, {@code BoundedDnsResolver} and {@code CachingDnsResolver}.
+ *   <li>One exchange: {@code Exchange} (its phase and deadline), {@code BodyStream} and {@code
+ *       ResponseBodies} (bodies within their limits).
+ *   <li>{@code HttpMeters}, {@code Redact}.
+ * </ul>
  *
  * <p>Each class states its thread safety; the client and the resolvers are thread-safe, an {@code
  * Exchange} belongs to one request.

@@ -1,0 +1,151 @@
+package dev.lifeline.grpc.internal;
+
+import dev.lifeline.core.CallReport;
+import dev.lifeline.core.FailureKind;
+import dev.lifeline.core.StopReason;
+import dev.lifeline.core.spi.AttemptOutcome;
+import dev.lifeline.grpc.GrpcFailures;
+import dev.lifeline.grpc.LifelineCallException;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * What {@link EngineCall} decides from what it observed, as pure functions: what an attempt's end
+ * means for the retry rule (core's {@code CallExecution.decide} takes it from there), which stop
+ * reason a cancel carries, and which status the caller sees. Nothing here touches a call, a lock or
+ * a clock, so each rule is tested as a table ({@code EngineDecisionsTest}).
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class EngineDecisions {
+
+  private EngineDecisions() {}
+
+  /** The earlier of two deadlines; either may be absent ({@code null}). */
+  static Deadline earlier(Deadline a, Deadline b) {
+    if (a == null) {
+      return b;
+    }
+    return b == null ? a : a.minimum(b);
+  }
+
+  /** The time left before {@code deadline}, never negative; {@code null} without a deadline. */
+  static Duration remaining(Deadline deadline) {
+    return deadline == null
+        ? null
+        : Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS)));
+  }
+
+  /** The status of a call that ended because something threw on the client's retry path. */
+  static Status failedOnClient(Throwable e) {
+    return Status.INTERNAL
+        .withDescription("lifeline: attempt failed on the client: " + e)
+        .withCause(e);
+  }
+
+  /**
+   * What one failed attempt means for the retry rule.
+   *
+   * @param cancelledByCaller the caller cancelled the call or its Context: nothing to retry
+   * @param local the attempt failed on the client before anything existed (no members, a closed
+   *     channel)
+   * @param neverSent the client saw the attempt never leave (no stream on a transport, no headers)
+   * @param redirected the group routed the attempt to another member (a failover hop)
+   * @param committed a response message already reached the caller
+   */
+  static AttemptOutcome outcome(
+      Status status,
+      Metadata trailers,
+      boolean cancelledByCaller,
+      boolean local,
+      boolean neverSent,
+      boolean redirected,
+      boolean committed) {
+    FailureKind kind =
+        cancelledByCaller ? FailureKind.CANCELLED : GrpcFailures.classify(status, false);
+    AttemptOutcome outcome =
+        AttemptOutcome.failure(kind, GrpcFailures.describe(status))
+            .pushback(GrpcFailures.pushback(trailers));
+    if (local) {
+      // Failed here, before anything existed: says nothing about any server, so the breaker
+      // records nothing.
+      outcome = outcome.local();
+    } else if (GrpcFailures.neverProcessed(status, trailers) || neverSent) {
+      // The server says it never processed it, or it never left: safe to re-send even a write.
+      outcome = outcome.notSent();
+    }
+    if (redirected) {
+      outcome = outcome.redirect();
+    }
+    if (committed) {
+      // The caller has seen a message: a retry would repeat it, so none is made.
+      outcome = outcome.streamStarted();
+    }
+    return outcome;
+  }
+
+  /** The status a call ends with when its Context was cancelled or its deadline passed. */
+  static Status contextCancelled(Throwable cause) {
+    return cause instanceof TimeoutException
+        ? Status.DEADLINE_EXCEEDED.withDescription("io.grpc.Context deadline exceeded")
+        : Status.CANCELLED.withDescription("io.grpc.Context was cancelled").withCause(cause);
+  }
+
+  /** The status of a call the caller cancelled through {@code ClientCall.cancel}. */
+  static Status cancelledByCaller(String message, Throwable cause) {
+    Status status =
+        Status.CANCELLED.withDescription(message != null ? message : "cancelled by caller");
+    return cause != null ? status.withCause(cause) : status;
+  }
+
+  /**
+   * What a caller sees when the last attempt failed and no retry follows: its own status if it
+   * cancelled (the attempt's status if the cancel came from below), else the failure with its
+   * report.
+   *
+   * @param cancelStatus the status of the caller's cancel, or {@code null}
+   */
+  static Status afterLastAttempt(
+      CallReport report, Status last, Status cancelStatus, Metadata trailers) {
+    if (report.stopReason() == StopReason.CANCELLED) {
+      return cancelStatus != null ? cancelStatus : last;
+    }
+    return failureStatus(report, last, trailers);
+  }
+
+  /** Why a call cancelled between attempts stopped: its deadline, or the caller. */
+  static StopReason cancelStopReason(Status status) {
+    return status.getCode() == Status.Code.DEADLINE_EXCEEDED
+        ? StopReason.DEADLINE
+        : StopReason.CANCELLED;
+  }
+
+  /**
+   * What a caller sees when the call ends on {@code status} between attempts: a deadline is a
+   * failure of the call and carries its report; a cancel is the caller's own status, unchanged.
+   *
+   * @param report the call's report, or {@code null} if no attempt was made
+   */
+  static Status cancelledBetweenAttempts(CallReport report, Status status) {
+    return report != null && report.stopReason() == StopReason.DEADLINE
+        ? failureStatus(report, status, new Metadata())
+        : status;
+  }
+
+  /**
+   * The status a caller sees for a failed call: the last attempt's code, with the server's own
+   * description kept and Lifeline's one-line report added; the {@link LifelineCallException} with
+   * every attempt is its cause.
+   */
+  static Status failureStatus(CallReport report, Status last, Metadata trailers) {
+    LifelineCallException e = new LifelineCallException(report, last, trailers);
+    String own = last.getDescription();
+    String description =
+        own == null || own.isBlank() ? report.message() : own + " [" + report.message() + "]";
+    return Status.fromCode(last.getCode()).withDescription(description).withCause(e);
+  }
+}
