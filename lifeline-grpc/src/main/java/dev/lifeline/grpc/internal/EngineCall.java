@@ -509,7 +509,8 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
           evidence.isLocal(),
           evidence.neverSent(),
           handle.redirected(),
-          committed);
+          committed,
+          evidence.serverAnswered());
     }
   }
 }

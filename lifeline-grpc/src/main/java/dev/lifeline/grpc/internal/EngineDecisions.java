@@ -56,6 +56,7 @@ final class EngineDecisions {
    * @param neverSent the client saw the attempt never leave (no stream on a transport, no headers)
    * @param redirected the group routed the attempt to another member (a failover hop)
    * @param committed a response message already reached the caller
+   * @param serverAnswered response headers or trailers arrived: the status is the server's own
    */
   static AttemptOutcome outcome(
       Status status,
@@ -64,9 +65,13 @@ final class EngineDecisions {
       boolean local,
       boolean neverSent,
       boolean redirected,
-      boolean committed) {
+      boolean committed,
+      boolean serverAnswered) {
     FailureKind kind =
         cancelledByCaller ? FailureKind.CANCELLED : GrpcFailures.classify(status, false);
+    if (kind == FailureKind.SERVER_ERROR && lostConnection(status, serverAnswered)) {
+      kind = FailureKind.UNAVAILABLE;
+    }
     AttemptOutcome outcome =
         AttemptOutcome.failure(kind, GrpcFailures.describe(status))
             .pushback(GrpcFailures.pushback(trailers));
@@ -86,6 +91,17 @@ final class EngineDecisions {
       outcome = outcome.streamStarted();
     }
     return outcome;
+  }
+
+  /**
+   * Whether an UNKNOWN status came from this client's transport losing the connection, not from the
+   * server: nothing of the server's arrived (no headers, no trailers), so no handler wrote it.
+   * Netty reports a connection closed under a call (a killed server) as UNKNOWN "channel closed";
+   * that is an unreachable member, whose request may have run, so it is UNAVAILABLE: idempotent
+   * calls move on, writes do not. Only client-local evidence counts, never the description.
+   */
+  static boolean lostConnection(Status status, boolean serverAnswered) {
+    return status.getCode() == Status.Code.UNKNOWN && !serverAnswered;
   }
 
   /** The status a call ends with when its Context was cancelled or its deadline passed. */

@@ -123,6 +123,22 @@ class EngineDecisionsTest {
             FailureKind.OVERLOADED,
             "pushback=-1"),
         row("a deadline is a timeout", Status.DEADLINE_EXCEEDED, null, 0, FailureKind.TIMEOUT, ""),
+        // Regression (issue 16): a SIGKILLed member's connection closed under a call, Netty
+        // reported UNKNOWN "channel closed", and an idempotent write failed instead of moving on.
+        row(
+            "a connection that closed under the call without an answer is unavailable",
+            Status.UNKNOWN.withDescription("channel closed"),
+            null,
+            0,
+            FailureKind.UNAVAILABLE,
+            ""),
+        row(
+            "an UNKNOWN the server itself answered is the server's error",
+            Status.UNKNOWN.withDescription("handler threw"),
+            null,
+            SERVER_ANSWERED,
+            FailureKind.SERVER_ERROR,
+            ""),
         row(
             "a bad argument is the caller's error",
             Status.INVALID_ARGUMENT,
@@ -137,6 +153,7 @@ class EngineDecisionsTest {
   private static final int NEVER_SENT = 4;
   private static final int REDIRECTED = 8;
   private static final int COMMITTED = 16;
+  private static final int SERVER_ANSWERED = 32;
 
   private static Arguments row(
       String why, Status status, String pushbackMs, int flags, FailureKind kind, String marks) {
@@ -155,7 +172,8 @@ class EngineDecisionsTest {
             (flags & LOCAL) != 0,
             (flags & NEVER_SENT) != 0,
             (flags & REDIRECTED) != 0,
-            (flags & COMMITTED) != 0);
+            (flags & COMMITTED) != 0,
+            (flags & SERVER_ANSWERED) != 0);
     List<String> m = List.of(marks.split(" "));
     assertThat(o.kind()).isEqualTo(kind);
     assertThat(o.isLocal()).as("local").isEqualTo(m.contains("local"));
