@@ -3,6 +3,9 @@
  * a lease store, with fencing and fast failover.
  */
 module dev.lifeline.active {
+  // Annotations only: nullness (JSpecify) and lock contracts (Error Prone), checked at build time.
+  requires static transitive org.jspecify;
+  requires static com.google.errorprone.annotations;
   requires transitive dev.lifeline.core;
   requires transitive dev.lifeline.grpc;
   requires transitive io.grpc;

@@ -5,10 +5,14 @@
  * <p>The SPI is exported only to Lifeline's own transports: its contract is young (the transports
  * still change with it), and opening it later is compatible while closing it again would not be. On
  * the class path it is reachable, documented as changing between minor releases. The {@code
- * internal} package is exported only to lifeline-testing, whose fake clock shares core's {@code
- * Clock} adapter.
+ * internal} package is exported only to Lifeline's own modules: they share its argument checks
+ * ({@code Check}) and, in lifeline-testing, its {@code Clock} adapter.
  */
 module dev.lifeline.core {
+  // Annotations only: nullness (JSpecify) and lock contracts (Error Prone), checked at build time.
+  requires static transitive org.jspecify;
+  requires static com.google.errorprone.annotations;
+
   // CircuitBreakers hands out Resilience4j breakers and CallPolicy takes a MeterRegistry.
   requires transitive io.github.resilience4j.circuitbreaker;
   requires transitive micrometer.core;
@@ -20,5 +24,9 @@ module dev.lifeline.core {
       dev.lifeline.grpc,
       dev.lifeline.http;
   exports dev.lifeline.core.internal to
+      dev.lifeline.grpc,
+      dev.lifeline.http,
+      dev.lifeline.active,
+      dev.lifeline.active.nats,
       dev.lifeline.testing;
 }

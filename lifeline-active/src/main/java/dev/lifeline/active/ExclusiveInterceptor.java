@@ -23,6 +23,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Server side of a single-active group: methods marked exclusive (like the original's
@@ -58,6 +60,8 @@ import java.util.function.Supplier;
  * election; each ends as admitted or not_active). Immutable and thread-safe.
  */
 public final class ExclusiveInterceptor implements ServerInterceptor {
+
+  private static final Logger log = LoggerFactory.getLogger(ExclusiveInterceptor.class);
 
   private final ActiveMember member;
   private final Set<String> exclusive;
@@ -131,9 +135,33 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
     // the call just waits, unanswered, until the election settles.
     held.increment();
     HeldListener<ReqT> listener = new HeldListener<>();
-    settled.whenComplete(
-        (v, e) -> listener.decided(() -> decide(callContext, call, headers, next)));
+    CompletableFuture<Void> unused =
+        settled.whenComplete((v, e) -> decideHeld(listener, callContext, call, headers, next));
     return listener;
+  }
+
+  /**
+   * Decides a held call on the thread that settled the election. What it throws would be swallowed
+   * by the future and leave the call unanswered until its deadline, so it closes the call instead,
+   * as grpc does for a handler that fails to start.
+   */
+  private <ReqT, RespT> void decideHeld(
+      HeldListener<ReqT> listener,
+      Context callContext,
+      ServerCall<ReqT, RespT> call,
+      Metadata headers,
+      ServerCallHandler<ReqT, RespT> next) {
+    try {
+      listener.decided(() -> decide(callContext, call, headers, next));
+    } catch (RuntimeException | Error e) {
+      log.atWarn()
+          .setCause(e)
+          .addKeyValue("method", call.getMethodDescriptor().getFullMethodName())
+          .log("a held exclusive call failed to start its handler; closing it");
+      listener.decided(() -> new ServerCall.Listener<ReqT>() {});
+      call.close(
+          Status.UNKNOWN.withDescription("handler failed to start").withCause(e), new Metadata());
+    }
   }
 
   /**

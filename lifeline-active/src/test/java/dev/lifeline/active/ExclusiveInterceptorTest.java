@@ -129,6 +129,55 @@ class ExclusiveInterceptorTest {
   }
 
   @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aHeldCallWhoseHandlerFailsToStartIsClosedNotLeftHanging() throws Exception {
+    ActiveMember a = member("a");
+    a.start();
+    clock.runDueTasks();
+    ActiveMember b = member("b");
+    b.start();
+    clock.runDueTasks();
+    String name = "exclusive-throwing-" + System.identityHashCode(this);
+    ServerServiceDefinition throwing =
+        ServerServiceDefinition.builder("lifeline.test.Group")
+            .addMethod(
+                TestGroupService.PROCESS,
+                (call, headers) -> {
+                  throw new IllegalStateException("handler broke at start");
+                })
+            .build();
+    servers.add(
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(
+                ServerInterceptors.intercept(
+                    throwing,
+                    ExclusiveInterceptor.builder(b)
+                        .exclusive(TestGroupService.PROCESS)
+                        .electionWait(Duration.ofMillis(500))
+                        .meterRegistry(registry)
+                        .build()))
+            .build()
+            .start());
+    ManagedChannel toB = InProcessChannelBuilder.forName(name).directExecutor().build();
+    channels.add(toB);
+    a.close();
+
+    Future<String> call = process(toB);
+    assertThat(call).as("held through the election").isNotDone();
+    clock.runDueTasks(); // b wins; starting the handler throws on the deciding thread
+
+    assertThat(call).as("closed once the decision failed, well before its deadline").isDone();
+    assertThatThrownBy(call::get)
+        .hasCauseInstanceOf(StatusRuntimeException.class)
+        .cause()
+        .satisfies(
+            e ->
+                assertThat(((StatusRuntimeException) e).getStatus().getCode())
+                    .isEqualTo(Status.Code.UNKNOWN));
+  }
+
+  @Test
   void standbyAnswersWithTheWinnerAsHintOnceTheElectionSettles() throws Exception {
     ActiveMember a = member("a");
     a.start();

@@ -54,8 +54,12 @@ public final class ChaosMain {
       return;
     }
     ChaosReport report;
-    try (ChaosRun run = new ChaosRun(config, System.out)) {
+    // Not try-with-resources: the run prints to System.out, which must stay open after it.
+    ChaosRun run = new ChaosRun(config, System.out);
+    try {
       report = run.run();
+    } finally {
+      run.close();
     }
     report.print(System.out);
     if (json.getParent() != null) {

@@ -2,6 +2,7 @@ package dev.lifeline.core;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -102,11 +103,10 @@ public final class Backoff {
   }
 
   @Override
-  public boolean equals(Object o) {
-    if (!(o instanceof Backoff)) {
+  public boolean equals(@Nullable Object o) {
+    if (!(o instanceof Backoff b)) {
       return false;
     }
-    Backoff b = (Backoff) o;
     return initial.equals(b.initial)
         && max.equals(b.max)
         && multiplier == b.multiplier

@@ -176,16 +176,16 @@ public final class CircuitBreakers {
   }
 
   private static double stateValue(CircuitBreaker breaker) {
-    switch (breaker.getState()) {
-      case CLOSED:
-        return 0;
-      case OPEN:
-        return 1;
-      case HALF_OPEN:
-        return 2;
-      default:
-        return 3;
-    }
+    return switch (breaker.getState()) {
+  case CLOSED -> 
+0;
+  case OPEN -> 
+1;
+  case HALF_OPEN -> 
+2;
+  default -> 
+3;
+};
   }
 
   /** Builds {@link CircuitBreakers}. Not thread-safe. */

@@ -51,14 +51,14 @@ public final class Jitter {
    * Applies this jitter to {@code nanos} using {@code random}, a uniform draw from {@code [0, 1)}.
    */
   public long apply(long nanos, double random) {
-    switch (mode) {
-      case FULL:
-        return (long) (nanos * random);
-      case PROPORTIONAL:
-        return (long) (nanos * (1 - fraction + 2 * fraction * random));
-      default:
-        return nanos;
-    }
+    return switch (mode) {
+  case FULL -> 
+(long) (nanos * random);
+  case PROPORTIONAL -> 
+(long) (nanos * (1 - fraction + 2 * fraction * random));
+  default -> 
+nanos;
+};
   }
 
   /** The ± fraction of a proportional jitter; 0 for none, 1 for full. */
@@ -68,7 +68,7 @@ public final class Jitter {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Jitter && ((Jitter) o).mode == mode && ((Jitter) o).fraction == fraction;
+    return o instanceof Jitter jitter && jitter.mode == mode && jitter.fraction == fraction;
   }
 
   @Override
@@ -78,13 +78,13 @@ public final class Jitter {
 
   @Override
   public String toString() {
-    switch (mode) {
-      case FULL:
-        return "full";
-      case PROPORTIONAL:
-        return "±" + Math.round(fraction * 100) + "%";
-      default:
-        return "none";
-    }
+    return switch (mode) {
+  case FULL -> 
+"full";
+  case PROPORTIONAL -> 
+"±" + Math.round(fraction * 100) + "%";
+  default -> 
+"none";
+};
   }
 }

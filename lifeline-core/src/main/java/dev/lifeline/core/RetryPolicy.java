@@ -134,10 +134,10 @@ public final class RetryPolicy {
 
   @Override
   public boolean equals(Object o) {
-    if (!(o instanceof RetryPolicy)) {
+    if (!(o instanceof RetryPolicy p)) {
       return false;
     }
-    RetryPolicy p = (RetryPolicy) o;
+    
     return maxAttempts == p.maxAttempts
         && backoff.equals(p.backoff)
         && Objects.equals(perAttemptTimeout, p.perAttemptTimeout)

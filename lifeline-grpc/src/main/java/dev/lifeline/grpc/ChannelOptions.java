@@ -257,10 +257,10 @@ public final class ChannelOptions {
     if (this == o) {
       return true;
     }
-    if (!(o instanceof ChannelOptions)) {
+    if (!(o instanceof ChannelOptions that)) {
       return false;
     }
-    ChannelOptions that = (ChannelOptions) o;
+    
     return keepAliveWithoutCalls == that.keepAliveWithoutCalls
         && maxInboundMessageSize == that.maxInboundMessageSize
         && escapeHatchThreshold == that.escapeHatchThreshold

@@ -280,9 +280,9 @@ public final class ChannelPool implements AutoCloseable {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Key
-          && ((Key) o).target.equals(target)
-          && ((Key) o).options.equals(options);
+      return o instanceof Key key
+          && key.target.equals(target)
+          && key.options.equals(options);
     }
 
     @Override

@@ -44,26 +44,24 @@ public final class GrpcFailures {
    * @throws IllegalArgumentException if {@code status} is OK
    */
   public static FailureKind classify(Status status) {
-    switch (status.getCode()) {
-      case UNAVAILABLE:
-        return isNotActive(status) ? FailureKind.NOT_ACTIVE : FailureKind.UNAVAILABLE;
-      case DEADLINE_EXCEEDED:
-        return FailureKind.TIMEOUT;
-      case RESOURCE_EXHAUSTED:
-        return FailureKind.OVERLOADED;
-      case ABORTED:
-        return FailureKind.ABORTED;
-      case INTERNAL:
-      case UNKNOWN:
-      case DATA_LOSS:
-        return FailureKind.SERVER_ERROR;
-      case CANCELLED:
-        return FailureKind.CANCELLED;
-      case OK:
-        throw new IllegalArgumentException("status: OK (expected: a failure)");
-      default:
-        return FailureKind.CALLER_ERROR;
-    }
+    return switch (status.getCode()) {
+  case UNAVAILABLE -> 
+isNotActive(status) ? FailureKind.NOT_ACTIVE : FailureKind.UNAVAILABLE;
+  case DEADLINE_EXCEEDED -> 
+FailureKind.TIMEOUT;
+  case RESOURCE_EXHAUSTED -> 
+FailureKind.OVERLOADED;
+  case ABORTED -> 
+FailureKind.ABORTED;
+  case INTERNAL, UNKNOWN, DATA_LOSS -> 
+FailureKind.SERVER_ERROR;
+  case CANCELLED -> 
+FailureKind.CANCELLED;
+  case OK -> 
+throw new IllegalArgumentException("status: OK (expected: a failure)");
+  default -> 
+FailureKind.CALLER_ERROR;
+};
   }
 
   /**

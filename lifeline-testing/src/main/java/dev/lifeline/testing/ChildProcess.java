@@ -61,7 +61,7 @@ public final class ChildProcess {
       throw new UncheckedIOException("cannot start " + name + ": " + command.get(0), e);
     }
     LIVE.add(p);
-    p.onExit().thenRun(() -> LIVE.remove(p));
+    CompletableFuture<?> unused = p.onExit().thenRun(() -> LIVE.remove(p));
     ChildProcess child = new ChildProcess(name, p);
     Thread copier = new Thread(() -> child.copyOutput(log, readyWhen), "child-output-" + name);
     copier.setDaemon(true);

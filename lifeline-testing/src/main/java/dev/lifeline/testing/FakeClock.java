@@ -109,10 +109,15 @@ public final class FakeClock implements Ticker {
     }
   }
 
+  /**
+   * One scheduled task. A periodic task stays the same object from run to run, so that the future
+   * handed out cancels every later run: its due time and sequence move on, guarded by {@link
+   * #lock} while it is queued and owned by the running thread while it is not.
+   */
   private final class Task implements ScheduledFuture<Object> {
-    final long dueNanos;
+    long dueNanos;
     final long periodNanos;
-    final long seq = sequence.incrementAndGet();
+    long seq = sequence.incrementAndGet();
     final Callable<?> body;
     volatile boolean cancelled;
     volatile boolean done;
@@ -137,7 +142,11 @@ public final class FakeClock implements Ticker {
         return;
       }
       if (periodNanos > 0 && !cancelled) {
-        enqueue(new Task(dueNanos + periodNanos, periodNanos, body));
+        synchronized (lock) {
+          dueNanos += periodNanos;
+          seq = sequence.incrementAndGet();
+          queue.add(this);
+        }
       } else {
         done = true;
       }
@@ -248,7 +257,7 @@ public final class FakeClock implements Ticker {
 
     @Override
     public void execute(Runnable command) {
-      schedule(command, 0, TimeUnit.NANOSECONDS);
+      ScheduledFuture<?> unused = schedule(command, 0, TimeUnit.NANOSECONDS);
     }
 
     @Override

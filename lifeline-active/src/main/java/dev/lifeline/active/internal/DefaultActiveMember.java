@@ -1,5 +1,6 @@
 package dev.lifeline.active.internal;
 
+import java.util.concurrent.ScheduledFuture;
 import dev.lifeline.active.Acquisition;
 import dev.lifeline.active.ActiveMember;
 import dev.lifeline.active.ActiveOptions;
@@ -416,7 +417,8 @@ public final class DefaultActiveMember implements ActiveMember {
       waiters.add(new Waiter(done, ticker.nanos() + wait, window));
     }
     try {
-      scheduler.schedule(this::settleWaiters, wait, TimeUnit.NANOSECONDS);
+      ScheduledFuture<?> unused =
+          scheduler.schedule(this::settleWaiters, wait, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       // The scheduler is gone (the member's process is going down): nothing would wake the call.
       done.complete(null);

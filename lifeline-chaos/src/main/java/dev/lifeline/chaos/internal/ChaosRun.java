@@ -446,7 +446,7 @@ public final class ChaosRun implements AutoCloseable {
         target = active.id();
         fault = System.nanoTime();
         active.kill();
-        awaitNewTenure(tokenBefore, fault);
+        awaitNewTenure(tokenBefore);
         active.start();
         active.awaitReady(Duration.ofSeconds(60));
       }
@@ -458,13 +458,13 @@ public final class ChaosRun implements AutoCloseable {
         active.pause();
         pause(hold);
         active.resume();
-        awaitNewTenure(tokenBefore, fault);
+        awaitNewTenure(tokenBefore);
       }
       case GRACEFUL_STOP -> {
         target = active.id();
         fault = System.nanoTime();
         active.terminate();
-        awaitNewTenure(tokenBefore, fault);
+        awaitNewTenure(tokenBefore);
         active.start();
         active.awaitReady(Duration.ofSeconds(60));
       }
@@ -487,7 +487,7 @@ public final class ChaosRun implements AutoCloseable {
         target = active.id();
         fault = System.nanoTime();
         active.links().cut();
-        awaitNewTenure(tokenBefore, fault);
+        awaitNewTenure(tokenBefore);
         active.links().heal();
       }
       case NODE_SPLIT -> {
@@ -520,7 +520,7 @@ public final class ChaosRun implements AutoCloseable {
   }
 
   /** Waits for a call acknowledged with a token above {@code token} (a new tenure). */
-  private void awaitNewTenure(long token, long fault) {
+  private void awaitNewTenure(long token) {
     await("a new active after the fault", () -> highest.get().token() > token);
   }
 

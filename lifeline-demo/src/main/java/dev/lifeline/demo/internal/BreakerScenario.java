@@ -68,7 +68,7 @@ final class BreakerScenario {
                   ClientInterceptors.intercept(lease, lifeline.interceptor()));
           // Time-outs open the breaker; it is bounded by the window size in calls.
           for (int i = 0; i < 100 && !anyOpen(breakers); i++) {
-            opened = i + 1;
+            opened = i + 1L;
             GrpcScenarios.tryCall(life, deadlineMs);
           }
           if (anyOpen(breakers)) {

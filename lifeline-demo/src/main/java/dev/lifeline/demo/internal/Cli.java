@@ -96,8 +96,8 @@ public record Cli(
     List<String> benchOnly = List.of("--json", "--quick");
     for (; i < args.length; i++) {
       String option = args[i];
-      if (command == Command.DEMO && benchOnly.contains(option)
-          || command == Command.BENCH && demoOnly.contains(option)) {
+      if ((command == Command.DEMO && benchOnly.contains(option))
+          || (command == Command.BENCH && demoOnly.contains(option))) {
         throw new UsageException(
             option + ": not an option of " + command.name().toLowerCase(Locale.ROOT));
       }

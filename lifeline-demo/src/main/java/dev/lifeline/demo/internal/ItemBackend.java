@@ -1,5 +1,6 @@
 package dev.lifeline.demo.internal;
 
+import java.util.concurrent.ScheduledFuture;
 import dev.lifeline.examples.item.proto.GetItemDetailRequest;
 import dev.lifeline.examples.item.proto.ItemDetail;
 import dev.lifeline.examples.item.proto.ItemServiceGrpc;
@@ -137,7 +138,8 @@ public final class ItemBackend implements AutoCloseable {
             out.onNext(detail(req.getItemCode()));
             out.onCompleted();
           } else {
-            delayer.schedule(
+            ScheduledFuture<?> unused =
+                delayer.schedule(
                 () -> {
                   out.onNext(detail(req.getItemCode()));
                   out.onCompleted();

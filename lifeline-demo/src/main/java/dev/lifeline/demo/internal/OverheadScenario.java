@@ -66,7 +66,10 @@ final class OverheadScenario {
                     () ->
                         raw.withDeadlineAfter(5, TimeUnit.SECONDS)
                             .getItemDetail(GrpcScenarios.REQ)));
-        Load.Call r4jCall = decorated::get;
+        Load.Call r4jCall =
+            () -> {
+              ItemDetail unused = decorated.get();
+            };
 
         LifelineCalls lifeline =
             LifelineCalls.builder()

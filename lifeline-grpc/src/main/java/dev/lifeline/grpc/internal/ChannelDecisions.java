@@ -20,18 +20,18 @@ final class ChannelDecisions {
 
   /** Lower is better: the order in which a connection's state lets calls proceed. */
   static int rank(ConnectivityState s) {
-    switch (s) {
-      case READY:
-        return 0;
-      case CONNECTING:
-        return 1;
-      case IDLE:
-        return 2;
-      case TRANSIENT_FAILURE:
-        return 3;
-      default:
-        return 4;
-    }
+    return switch (s) {
+  case READY -> 
+0;
+  case CONNECTING -> 
+1;
+  case IDLE -> 
+2;
+  case TRANSIENT_FAILURE -> 
+3;
+  default -> 
+4;
+};
   }
 
   /**

@@ -218,7 +218,8 @@ final class ChannelSlot {
     env.draining.add(channel);
     channel.shutdown();
     try {
-      env.scheduler.schedule(
+      ScheduledFuture<?> unused =
+          env.scheduler.schedule(
           () -> {
             if (!channel.isTerminated()) {
               log.atWarn()

@@ -1,5 +1,6 @@
 package dev.lifeline.grpc.internal;
 
+import java.util.concurrent.Future;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CallReport;
@@ -49,7 +50,6 @@ import java.util.concurrent.TimeUnit;
 final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
   private final CallPolicy policy;
-  private final ScheduledExecutorService scheduler;
   private final String target;
   private final MethodDescriptor<ReqT, RespT> method;
   private final CallOptions callOptions;
@@ -81,7 +81,6 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       CallOptions callOptions,
       Channel next) {
     this.policy = policy;
-    this.scheduler = scheduler;
     this.target = target;
     this.method = method;
     this.callOptions = callOptions;
@@ -274,7 +273,7 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
     if (reroute) {
       // That member's breaker is open; another member is left: try it at once.
-      wait.submit(this::startAttempt, 0);
+      Future<?> unused = wait.submit(this::startAttempt, 0);
       return null;
     }
     if (breakerOpen != null) {

@@ -459,14 +459,15 @@ public final class ManagedTarget {
   void onOutcome(ChannelSlot slot, boolean startedReady, Status status, AttemptEvidence seen) {
     switch (ChannelDecisions.escapeHatch(
         status.getCode(), seen.serverAnswered(), startedReady, slot.channel.getState(false))) {
-      case RESET:
-        slot.consecutiveFailures.set(0);
+  case RESET -> {
+slot.consecutiveFailures.set(0);
         return;
-      case IGNORE:
-        return;
-      case COUNT:
-        break;
-    }
+}
+  case IGNORE -> {
+return;
+}
+  case COUNT -> {}
+}
     if (slot.consecutiveFailures.incrementAndGet() >= options.escapeHatchThreshold()) {
       log.atWarn()
           .addKeyValue("target", target)

@@ -39,22 +39,23 @@ public final class RetryingInterceptor implements ClientInterceptor {
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
     String t = target != null ? target : next.authority();
     switch (method.getType()) {
-      case UNARY:
-      case SERVER_STREAMING:
-        if (CallHandle.of(callOptions) != null) {
+  case UNARY, SERVER_STREAMING -> {
+if (CallHandle.of(callOptions) != null) {
           // Already an attempt of an engine further out: one engine per call, never two.
           return next.newCall(method, callOptions);
         }
         return new EngineCall<>(policy, scheduler, t, method, callOptions, next);
-      default:
-        return new SimpleForwardingClientCall<ReqT, RespT>(next.newCall(method, callOptions)) {
+}
+  default -> {
+return new SimpleForwardingClientCall<ReqT, RespT>(next.newCall(method, callOptions)) {
           @Override
           public void start(Listener<RespT> listener, Metadata headers) {
             addStaticHeaders(policy.headers(), headers);
             super.start(listener, headers);
           }
         };
-    }
+}
+}
   }
 
   /** The engine's call for {@code method}, whose attempts go to {@code next}. */

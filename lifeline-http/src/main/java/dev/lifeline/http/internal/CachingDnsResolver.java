@@ -1,5 +1,6 @@
 package dev.lifeline.http.internal;
 
+import java.util.List;
 import dev.lifeline.core.Ticker;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -26,7 +27,7 @@ public final class CachingDnsResolver implements DnsResolver {
   private final ConcurrentMap<String, Entry> cache = new ConcurrentHashMap<>();
   private final AtomicLong lookups = new AtomicLong();
 
-  private record Entry(InetAddress[] addresses, long expiresAtNanos) {}
+  private record Entry(List<InetAddress> addresses, long expiresAtNanos) {}
 
   /** Caches {@code delegate}'s answers for {@code ttl}, measured on {@code ticker}. */
   public CachingDnsResolver(DnsResolver delegate, Duration ttl, Ticker ticker) {
@@ -40,11 +41,11 @@ public final class CachingDnsResolver implements DnsResolver {
     long now = ticker.nanos();
     Entry e = cache.get(host);
     if (e != null && now - e.expiresAtNanos < 0) {
-      return e.addresses.clone();
+      return e.addresses.toArray(new InetAddress[0]);
     }
     lookups.incrementAndGet();
     InetAddress[] fresh = delegate.resolve(host);
-    cache.put(host, new Entry(fresh.clone(), now + ttlNanos));
+    cache.put(host, new Entry(List.of(fresh), now + ttlNanos));
     return fresh;
   }
 

@@ -103,8 +103,8 @@ public final class HttpClassifier {
     }
     boolean timeout = deadlineReached || isTimeout(e);
     switch (phase) {
-      case NOT_CONNECTED:
-        if (timeout) {
+  case NOT_CONNECTED -> {
+if (timeout) {
           // Waiting for a pooled connection, or the deadline passed before one was free.
           return new Classified(FailureKind.TIMEOUT, ErrorType.TIMEOUT, true, true);
         }
@@ -113,8 +113,9 @@ public final class HttpClassifier {
           return new Classified(FailureKind.CALLER_ERROR, ErrorType.CLIENT_ERROR, true, true);
         }
         return new Classified(FailureKind.UNAVAILABLE, ErrorType.UNEXPECTED_ERROR, true, true);
-      case CONNECTING:
-        if (timeout) {
+}
+  case CONNECTING -> {
+if (timeout) {
           return new Classified(FailureKind.TIMEOUT, ErrorType.TIMEOUT, true, false);
         }
         if (e instanceof SSLException) {
@@ -124,8 +125,9 @@ public final class HttpClassifier {
         }
         // Refused, unknown host, no route, reset during the handshake.
         return new Classified(FailureKind.UNAVAILABLE, ErrorType.HTTP_ERROR, true, false);
-      default:
-        if (timeout) {
+}
+  default -> {
+if (timeout) {
           return new Classified(FailureKind.TIMEOUT, ErrorType.TIMEOUT, false, false);
         }
         if (e instanceof SSLException || isProtocolError(e)) {
@@ -134,7 +136,8 @@ public final class HttpClassifier {
         }
         // Reset, no response, truncated body: the server went away, perhaps mid-request.
         return new Classified(FailureKind.UNAVAILABLE, ErrorType.HTTP_ERROR, false, false);
-    }
+}
+}
   }
 
   private static boolean isTimeout(Throwable e) {
@@ -177,7 +180,7 @@ public final class HttpClassifier {
         return MAX_RETRY_AFTER;
       }
       long seconds = Long.parseLong(v);
-      return seconds >= MAX_RETRY_AFTER.getSeconds()
+      return seconds >= MAX_RETRY_AFTER.toSeconds()
           ? MAX_RETRY_AFTER
           : Duration.ofSeconds(seconds);
     }

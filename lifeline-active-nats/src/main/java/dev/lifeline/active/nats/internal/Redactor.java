@@ -72,7 +72,10 @@ public final class Redactor {
       setStackTrace(original.getStackTrace());
     }
 
+    // The message already starts with the original's class name; Throwable's toString would put
+    // this stand-in's name in front of it.
     @Override
+    @SuppressWarnings("OverrideThrowableToString")
     public String toString() {
       return getMessage();
     }
