@@ -9,7 +9,6 @@ module dev.lifeline.grpc {
   // Annotations only: nullness (JSpecify) and lock contracts (Error Prone), checked at build time.
   requires static transitive org.jspecify;
   requires static com.google.errorprone.annotations;
-
   requires transitive dev.lifeline.core;
   requires transitive io.grpc;
   requires com.google.common;

@@ -2,8 +2,10 @@ package dev.lifeline.grpc;
 
 import dev.lifeline.core.Backoff;
 import dev.lifeline.core.Jitter;
+import dev.lifeline.core.internal.Check;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a pooled gRPC channel is configured. Together with the target string it is the key of a
@@ -253,14 +255,14 @@ public final class ChannelOptions {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     if (this == o) {
       return true;
     }
     if (!(o instanceof ChannelOptions that)) {
       return false;
     }
-    
+
     return keepAliveWithoutCalls == that.keepAliveWithoutCalls
         && maxInboundMessageSize == that.maxInboundMessageSize
         && escapeHatchThreshold == that.escapeHatchThreshold
@@ -352,20 +354,22 @@ public final class ChannelOptions {
      * Interval between keepalive pings; default 5 min. grpc-java clients never ping more often than
      * every 10 s, whatever is set.
      *
-     * @throws IllegalArgumentException if null, zero or negative
+     * @throws NullPointerException if null
+     * @throws IllegalArgumentException if zero or negative
      */
     public Builder keepAliveTime(Duration value) {
-      this.keepAliveTime = positive("keepAliveTime", value);
+      this.keepAliveTime = Check.positive("keepAliveTime", value);
       return this;
     }
 
     /**
      * Keepalive ping timeout; default 20 s.
      *
-     * @throws IllegalArgumentException if null, zero or negative
+     * @throws NullPointerException if null
+     * @throws IllegalArgumentException if zero or negative
      */
     public Builder keepAliveTimeout(Duration value) {
-      this.keepAliveTimeout = positive("keepAliveTimeout", value);
+      this.keepAliveTimeout = Check.positive("keepAliveTimeout", value);
       return this;
     }
 
@@ -396,30 +400,29 @@ public final class ChannelOptions {
      * @throws IllegalArgumentException if zero or negative
      */
     public Builder maxInboundMessageSize(int bytes) {
-      if (bytes < 1) {
-        throw new IllegalArgumentException("maxInboundMessageSize: " + bytes + " (expected: >= 1)");
-      }
-      this.maxInboundMessageSize = bytes;
+      this.maxInboundMessageSize = Check.atLeast("maxInboundMessageSize", bytes, 1);
       return this;
     }
 
     /**
      * Idle time after which the channel releases its connection; default 5 min.
      *
-     * @throws IllegalArgumentException if null, zero or negative
+     * @throws NullPointerException if null
+     * @throws IllegalArgumentException if zero or negative
      */
     public Builder idleTimeout(Duration value) {
-      this.idleTimeout = positive("idleTimeout", value);
+      this.idleTimeout = Check.positive("idleTimeout", value);
       return this;
     }
 
     /**
      * Deadline given to calls that have none; default 30 s.
      *
-     * @throws IllegalArgumentException if null, zero or negative
+     * @throws NullPointerException if null
+     * @throws IllegalArgumentException if zero or negative
      */
     public Builder defaultDeadline(Duration value) {
-      this.defaultDeadline = positive("defaultDeadline", value);
+      this.defaultDeadline = Check.positive("defaultDeadline", value);
       return this;
     }
 
@@ -433,8 +436,7 @@ public final class ChannelOptions {
     public Builder reconnectBackoff(Backoff value) {
       Objects.requireNonNull(value, "reconnectBackoff");
       if (value.initial().compareTo(Duration.ofMillis(10)) < 0) {
-        throw new IllegalArgumentException(
-            "reconnectBackoff: " + value + " (expected: initial >= PT0.01S)");
+        throw Check.invalid("reconnectBackoff", value, "initial >= 10 ms");
       }
       this.reconnectBackoff = value;
       return this;
@@ -445,10 +447,11 @@ public final class ChannelOptions {
      * default 1 s, always bounded by the call's deadline. Zero fails such calls at once (grpc's own
      * behaviour).
      *
-     * @throws IllegalArgumentException if null or negative
+     * @throws NullPointerException if null
+     * @throws IllegalArgumentException if negative
      */
     public Builder connectWait(Duration value) {
-      this.connectWait = notNegative("connectWait", value);
+      this.connectWait = Check.atLeast("connectWait", value, Duration.ZERO);
       return this;
     }
 
@@ -458,10 +461,7 @@ public final class ChannelOptions {
      * @throws IllegalArgumentException if below 1
      */
     public Builder escapeHatchThreshold(int value) {
-      if (value < 1) {
-        throw new IllegalArgumentException("escapeHatchThreshold: " + value + " (expected: >= 1)");
-      }
-      this.escapeHatchThreshold = value;
+      this.escapeHatchThreshold = Check.atLeast("escapeHatchThreshold", value, 1);
       return this;
     }
 
@@ -471,11 +471,7 @@ public final class ChannelOptions {
      * @throws IllegalArgumentException if below 1
      */
     public Builder maxConnectionsPerTarget(int value) {
-      if (value < 1) {
-        throw new IllegalArgumentException(
-            "maxConnectionsPerTarget: " + value + " (expected: >= 1)");
-      }
-      this.maxConnectionsPerTarget = value;
+      this.maxConnectionsPerTarget = Check.atLeast("maxConnectionsPerTarget", value, 1);
       return this;
     }
 
@@ -485,21 +481,19 @@ public final class ChannelOptions {
      * @throws IllegalArgumentException if below 1
      */
     public Builder maxConcurrentCallsPerConnection(int value) {
-      if (value < 1) {
-        throw new IllegalArgumentException(
-            "maxConcurrentCallsPerConnection: " + value + " (expected: >= 1)");
-      }
-      this.maxConcurrentCallsPerConnection = value;
+      this.maxConcurrentCallsPerConnection =
+          Check.atLeast("maxConcurrentCallsPerConnection", value, 1);
       return this;
     }
 
     /**
      * Drain time for in-flight calls when a channel closes; default 5 s.
      *
-     * @throws IllegalArgumentException if null, zero or negative
+     * @throws NullPointerException if null
+     * @throws IllegalArgumentException if zero or negative
      */
     public Builder shutdownGrace(Duration value) {
-      this.shutdownGrace = positive("shutdownGrace", value);
+      this.shutdownGrace = Check.positive("shutdownGrace", value);
       return this;
     }
 
@@ -507,30 +501,17 @@ public final class ChannelOptions {
      * How long a channel stays open after its last lease is released; default 60 s. Zero closes it
      * at once.
      *
-     * @throws IllegalArgumentException if null or negative
+     * @throws NullPointerException if null
+     * @throws IllegalArgumentException if negative
      */
     public Builder linger(Duration value) {
-      this.linger = notNegative("linger", value);
+      this.linger = Check.atLeast("linger", value, Duration.ZERO);
       return this;
     }
 
     /** Builds the immutable options. */
     public ChannelOptions build() {
       return new ChannelOptions(this);
-    }
-
-    private static Duration positive(String field, Duration value) {
-      if (value == null || value.isZero() || value.isNegative()) {
-        throw new IllegalArgumentException(field + ": " + value + " (expected: > 0)");
-      }
-      return value;
-    }
-
-    private static Duration notNegative(String field, Duration value) {
-      if (value == null || value.isNegative()) {
-        throw new IllegalArgumentException(field + ": " + value + " (expected: >= 0)");
-      }
-      return value;
     }
   }
 }

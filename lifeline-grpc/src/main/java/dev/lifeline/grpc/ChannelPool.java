@@ -1,5 +1,6 @@
 package dev.lifeline.grpc;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.lifeline.core.Ticker;
 import dev.lifeline.grpc.internal.ManagedTarget;
 import dev.lifeline.grpc.internal.Targets;
@@ -18,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A pool of managed gRPC channels keyed by target plus {@link ChannelOptions}. Any number of
@@ -52,17 +54,17 @@ public final class ChannelPool implements AutoCloseable {
 
   private final Object lock = new Object();
 
-  /** Guarded by {@link #lock}. */
+  @GuardedBy("lock")
   private final Map<Key, ManagedTarget> entries = new HashMap<>();
 
-  /** Guarded by {@link #lock}. */
+  @GuardedBy("lock")
   private boolean closed;
 
-  /** Guarded by {@link #lock}. */
-  private Thread shutdownHook;
+  @GuardedBy("lock")
+  private @Nullable Thread shutdownHook;
 
   private final ManagedTarget.Environment environment;
-  private final ScheduledExecutorService ownedScheduler;
+  private final @Nullable ScheduledExecutorService ownedScheduler;
   private final boolean production;
 
   private ChannelPool(Builder b) {
@@ -207,10 +209,11 @@ public final class ChannelPool implements AutoCloseable {
   }
 
   /**
-   * Guarded by {@link #lock}: closes an entry nobody leases. Under the lock so that a new entry for
-   * the same key cannot register its meters before this one has removed its own (they share names
-   * and tags). Closing does not block.
+   * Closes an entry nobody leases. Under the lock so that a new entry for the same key cannot
+   * register its meters before this one has removed its own (they share names and tags). Closing
+   * does not block.
    */
+  @GuardedBy("lock")
   private void expire(ManagedTarget managed) {
     entries.remove(new Key(managed.target(), managed.options()), managed);
     managed.closeGracefully();
@@ -225,7 +228,7 @@ public final class ChannelPool implements AutoCloseable {
   @Override
   public void close() {
     List<ManagedTarget> toClose;
-    Thread hook;
+    @Nullable Thread hook;
     synchronized (lock) {
       if (closed) {
         return;
@@ -279,10 +282,8 @@ public final class ChannelPool implements AutoCloseable {
     }
 
     @Override
-    public boolean equals(Object o) {
-      return o instanceof Key key
-          && key.target.equals(target)
-          && key.options.equals(options);
+    public boolean equals(@Nullable Object o) {
+      return o instanceof Key key && key.target.equals(target) && key.options.equals(options);
     }
 
     @Override
@@ -295,7 +296,7 @@ public final class ChannelPool implements AutoCloseable {
   public static final class Builder {
     private ChannelBuilderFactory builderFactory = ChannelBuilderFactory.tls();
     private boolean production;
-    private ScheduledExecutorService scheduler;
+    private @Nullable ScheduledExecutorService scheduler;
     private Ticker ticker = Ticker.system();
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
     private MeterRegistry meterRegistry = new CompositeMeterRegistry();

@@ -1,10 +1,12 @@
 package dev.lifeline.grpc;
 
 import dev.lifeline.core.FailureKind;
+import dev.lifeline.core.internal.Check;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import java.net.ConnectException;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Maps gRPC statuses onto Lifeline's {@link FailureKind}s.
@@ -45,23 +47,15 @@ public final class GrpcFailures {
    */
   public static FailureKind classify(Status status) {
     return switch (status.getCode()) {
-  case UNAVAILABLE -> 
-isNotActive(status) ? FailureKind.NOT_ACTIVE : FailureKind.UNAVAILABLE;
-  case DEADLINE_EXCEEDED -> 
-FailureKind.TIMEOUT;
-  case RESOURCE_EXHAUSTED -> 
-FailureKind.OVERLOADED;
-  case ABORTED -> 
-FailureKind.ABORTED;
-  case INTERNAL, UNKNOWN, DATA_LOSS -> 
-FailureKind.SERVER_ERROR;
-  case CANCELLED -> 
-FailureKind.CANCELLED;
-  case OK -> 
-throw new IllegalArgumentException("status: OK (expected: a failure)");
-  default -> 
-FailureKind.CALLER_ERROR;
-};
+      case UNAVAILABLE -> isNotActive(status) ? FailureKind.NOT_ACTIVE : FailureKind.UNAVAILABLE;
+      case DEADLINE_EXCEEDED -> FailureKind.TIMEOUT;
+      case RESOURCE_EXHAUSTED -> FailureKind.OVERLOADED;
+      case ABORTED -> FailureKind.ABORTED;
+      case INTERNAL, UNKNOWN, DATA_LOSS -> FailureKind.SERVER_ERROR;
+      case CANCELLED -> FailureKind.CANCELLED;
+      case OK -> throw Check.invalid("status", "OK", "a failure");
+      default -> FailureKind.CALLER_ERROR;
+    };
   }
 
   /**
@@ -91,7 +85,7 @@ FailureKind.CALLER_ERROR;
    * transport saw refused (a {@link ConnectException} in the cause chain). Text the server controls
    * is never trusted: a handler can put "connection refused" in any description after it ran.
    */
-  public static boolean neverProcessed(Status status, Metadata trailers) {
+  public static boolean neverProcessed(Status status, @Nullable Metadata trailers) {
     if (NotActive.isNotActive(status, trailers)) {
       return true;
     }
@@ -113,11 +107,11 @@ FailureKind.CALLER_ERROR;
    * The server's pushback from trailers: the delay it asks for, a negative duration if it asks not
    * to retry (negative or malformed value, as gRFC A6 says), or {@code null} if absent.
    */
-  public static Duration pushback(Metadata trailers) {
+  public static @Nullable Duration pushback(@Nullable Metadata trailers) {
     if (trailers == null) {
       return null;
     }
-    String v = trailers.get(RETRY_PUSHBACK_MS);
+    @Nullable String v = trailers.get(RETRY_PUSHBACK_MS);
     if (v == null) {
       return null;
     }

@@ -7,6 +7,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one error of a gRPC call that Lifeline gave up on. It is a {@link StatusRuntimeException}
@@ -33,7 +34,7 @@ public final class LifelineCallException extends StatusRuntimeException implemen
    *     replaced by the report's message
    * @param trailers the last attempt's trailers, or {@code null}
    */
-  public LifelineCallException(CallReport report, Status status, Metadata trailers) {
+  public LifelineCallException(CallReport report, Status status, @Nullable Metadata trailers) {
     super(status.withDescription(Objects.requireNonNull(report, "report").message()), trailers);
     this.report = report;
   }

@@ -5,6 +5,7 @@ import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.core.RetryBudget;
 import dev.lifeline.core.RetryPolicy;
 import dev.lifeline.core.Ticker;
+import dev.lifeline.core.internal.Check;
 import dev.lifeline.grpc.internal.RetryingInterceptor;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptor;
@@ -16,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Resilient gRPC calls for one client (one called service): retry with backoff, a retry budget per
@@ -58,10 +60,11 @@ public final class LifelineCalls {
 
   private final CallPolicy policy;
   private final ScheduledExecutorService scheduler;
-  private final String target;
+  private final @Nullable String target;
   private final ClientInterceptor interceptor;
 
-  private LifelineCalls(CallPolicy policy, ScheduledExecutorService scheduler, String target) {
+  private LifelineCalls(
+      CallPolicy policy, ScheduledExecutorService scheduler, @Nullable String target) {
     this.policy = policy;
     this.scheduler = scheduler;
     this.target = target;
@@ -100,7 +103,7 @@ public final class LifelineCalls {
   }
 
   /** The fixed target name, or {@code null} if the channel's authority is used. */
-  public String target() {
+  public @Nullable String target() {
     return target;
   }
 
@@ -122,8 +125,8 @@ public final class LifelineCalls {
   /** Builds {@link LifelineCalls}. Not thread-safe. */
   public static final class Builder {
     private final CallPolicy.Builder policy = CallPolicy.builder();
-    private ScheduledExecutorService scheduler;
-    private String target;
+    private @Nullable ScheduledExecutorService scheduler;
+    private @Nullable String target;
 
     private Builder() {}
 
@@ -205,10 +208,7 @@ public final class LifelineCalls {
      * @throws IllegalArgumentException if blank
      */
     public Builder target(String target) {
-      if (target == null || target.isBlank()) {
-        throw new IllegalArgumentException("target: '" + target + "' (expected: non-blank)");
-      }
-      this.target = target;
+      this.target = Check.nonBlank("target", target);
       return this;
     }
 

@@ -4,6 +4,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The NOT_ACTIVE answer of a single-active group: a standby member tells the caller "wrong replica,
@@ -65,7 +66,7 @@ public final class NotActive {
    * @param activeId the active member's id, or {@code null} if unknown
    * @param activeAddress the active member's address, or {@code null} if unknown
    */
-  public static Metadata trailers(String activeId, String activeAddress) {
+  public static Metadata trailers(@Nullable String activeId, @Nullable String activeAddress) {
     Metadata md = new Metadata();
     md.put(MARKER_KEY, "1");
     if (activeId != null && !activeId.isEmpty()) {
@@ -79,7 +80,7 @@ public final class NotActive {
 
   /** The exception form, for handlers that prefer to throw. */
   public static StatusRuntimeException exception(
-      String memberId, String group, String activeId, String activeAddress) {
+      String memberId, String group, @Nullable String activeId, @Nullable String activeAddress) {
     return status(memberId, group).asRuntimeException(trailers(activeId, activeAddress));
   }
 
@@ -88,7 +89,7 @@ public final class NotActive {
    * peers that lost trailers on the way) UNAVAILABLE with a description starting {@value
    * #DESCRIPTION_PREFIX}.
    */
-  public static boolean isNotActive(Status status, Metadata trailers) {
+  public static boolean isNotActive(Status status, @Nullable Metadata trailers) {
     if (status.getCode() != Status.Code.UNAVAILABLE) {
       return false;
     }
@@ -106,7 +107,7 @@ public final class NotActive {
   }
 
   /** Reads the leader hint from NOT_ACTIVE trailers; {@link Hint#none()} when absent. */
-  public static Hint hint(Metadata trailers) {
+  public static Hint hint(@Nullable Metadata trailers) {
     if (trailers == null) {
       return Hint.none();
     }

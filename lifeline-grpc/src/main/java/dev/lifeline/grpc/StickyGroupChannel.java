@@ -5,6 +5,7 @@ import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.FailureKind;
 import dev.lifeline.core.Jitter;
 import dev.lifeline.core.RetryPolicy;
+import dev.lifeline.core.internal.Check;
 import dev.lifeline.grpc.internal.CallHandle;
 import dev.lifeline.grpc.internal.FailedCall;
 import dev.lifeline.grpc.internal.ResolvedMembers;
@@ -25,6 +26,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link Channel} over the members of a single-active group that sends every call to the active
@@ -91,15 +93,16 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
   /** Leases this channel took for members added by address; released by close(). */
   private final List<LifelineChannel> leases;
 
-  private final ChannelPool ownedPool;
-  private final ScheduledExecutorService ownedScheduler;
+  private final @Nullable ChannelPool ownedPool;
+  private final @Nullable ScheduledExecutorService ownedScheduler;
   private final ScheduledExecutorService scheduler;
-  private final ResolvedMembers resolved;
+  private final @Nullable ResolvedMembers resolved;
   private final CallPolicy policy;
   private final String authority;
 
   private StickyGroupChannel(Builder b) {
-    this.policy = b.policy != null ? b.policy : defaultPolicy(b.group).build();
+    CallPolicy given = b.policy;
+    this.policy = given != null ? given : defaultPolicy(b.group).build();
     ChannelPool pool = b.pool;
     if (pool == null) {
       pool = ChannelPool.builder().meterRegistry(policy.meterRegistry()).build();
@@ -111,8 +114,8 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
     ChannelOptions options = b.options;
     List<LifelineChannel> taken = new ArrayList<>();
     List<StickyRouter.Member> members = new ArrayList<>();
-    for (Map.Entry<String, Channel> e : b.members.entrySet()) {
-      Channel ch = e.getValue();
+    for (Map.Entry<String, @Nullable Channel> e : b.members.entrySet()) {
+      @Nullable Channel ch = e.getValue();
       if (ch == null) {
         LifelineChannel lease = leasing.lease(e.getKey(), options);
         taken.add(lease);
@@ -143,16 +146,21 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
             policy.ticker(),
             policy.meterRegistry(),
             b.traceRouting);
-    if (b.target == null) {
+    String target = b.target;
+    if (target == null) {
       this.resolved = null;
     } else {
+      NameResolverRegistry registry =
+          b.resolverRegistry != null
+              ? b.resolverRegistry
+              : NameResolverRegistry.getDefaultRegistry();
       ResolvedMembers r;
       try {
         r =
             ResolvedMembers.create(
                 b.group,
-                b.target,
-                b.resolverRegistry,
+                target,
+                registry,
                 address -> leasing.lease(address, options),
                 sched,
                 router,
@@ -169,7 +177,8 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
       this.resolved = r;
       r.start();
     }
-    this.authority = resolved != null ? resolved.authority() : members.get(0).channel().authority();
+    ResolvedMembers r = resolved;
+    this.authority = r != null ? r.authority() : members.get(0).channel().authority();
   }
 
   /**
@@ -252,7 +261,7 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
    * The address of the member calls currently go to first; {@code null} only while a channel built
    * with {@link Builder#target} has not resolved any member yet.
    */
-  public String preferredMember() {
+  public @Nullable String preferredMember() {
     return router.preferredAddress();
   }
 
@@ -278,8 +287,9 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
   @Override
   public void close() {
     router.close();
-    if (resolved != null) {
-      resolved.close();
+    ResolvedMembers r = resolved;
+    if (r != null) {
+      r.close();
     }
     leases.forEach(LifelineChannel::close);
     if (ownedPool != null) {
@@ -293,22 +303,20 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
   /** Mutable builder; not thread-safe. {@link #build()} makes an immutable channel. */
   public static final class Builder {
     private final String group;
-    private final Map<String, Channel> members = new LinkedHashMap<>();
-    private ChannelPool pool;
+    // A null channel: a member added by address, leased from the pool at build time.
+    private final Map<String, @Nullable Channel> members = new LinkedHashMap<>();
+    private @Nullable ChannelPool pool;
     private ChannelOptions options = ChannelOptions.defaults();
     private Duration refreshInterval = Duration.ofSeconds(30);
-    private CallPolicy policy;
-    private ScheduledExecutorService scheduler;
+    private @Nullable CallPolicy policy;
+    private @Nullable ScheduledExecutorService scheduler;
     private boolean traceRouting;
-    private String target;
-    private NameResolverRegistry resolverRegistry;
+    private @Nullable String target;
+    private @Nullable NameResolverRegistry resolverRegistry;
 
     private Builder(String group) {
       Objects.requireNonNull(group, "group");
-      if (group.isBlank()) {
-        throw new IllegalArgumentException("group: '" + group + "' (expected: non-empty)");
-      }
-      this.group = group;
+      this.group = Check.nonBlank("group", group);
     }
 
     /**
@@ -331,14 +339,13 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
       return putMember(address, Objects.requireNonNull(channel, "channel"));
     }
 
-    private Builder putMember(String address, Channel channel) {
+    private Builder putMember(String address, @Nullable Channel channel) {
       Objects.requireNonNull(address, "address");
       if (address.isBlank()) {
-        throw new IllegalArgumentException("address: '" + address + "' (expected: host:port)");
+        throw Check.invalid("address", "'" + address + "'", "host:port");
       }
       if (members.containsKey(address)) {
-        throw new IllegalArgumentException(
-            "address: " + address + " (expected: each member once, group " + group + ")");
+        throw Check.invalid("address", address, "each member once, group " + group);
       }
       members.put(address, channel);
       return this;
@@ -370,8 +377,7 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
     public Builder target(String target) {
       Objects.requireNonNull(target, "target");
       if (target.isBlank()) {
-        throw new IllegalArgumentException(
-            "target: '" + target + "' (expected: scheme:///name or host:port)");
+        throw Check.invalid("target", "'" + target + "'", "scheme:///name or host:port");
       }
       this.target = target;
       return this;
@@ -410,11 +416,7 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
      * @throws IllegalArgumentException if below 1 s
      */
     public Builder refreshInterval(Duration interval) {
-      Objects.requireNonNull(interval, "refreshInterval");
-      if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
-        throw new IllegalArgumentException("refreshInterval: " + interval + " (expected: >= PT1S)");
-      }
-      this.refreshInterval = interval;
+      this.refreshInterval = Check.atLeast("refreshInterval", interval, Duration.ofSeconds(1));
       return this;
     }
 
@@ -464,11 +466,7 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
                 + group
                 + ")");
       }
-      if (target != null) {
-        if (resolverRegistry == null) {
-          resolverRegistry = NameResolverRegistry.getDefaultRegistry();
-        }
-      } else if (members.isEmpty()) {
+      if (target == null && members.isEmpty()) {
         throw new IllegalStateException("members: none (expected: >= 1, group " + group + ")");
       }
       return new StickyGroupChannel(this);

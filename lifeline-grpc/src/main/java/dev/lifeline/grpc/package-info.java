@@ -20,4 +20,7 @@
  * <p>Every type here documents its thread safety; pools, channels and interceptors are safe to
  * share between threads. Anything in {@code dev.lifeline.grpc.internal} is not API.
  */
+@NullMarked
 package dev.lifeline.grpc;
+
+import org.jspecify.annotations.NullMarked;

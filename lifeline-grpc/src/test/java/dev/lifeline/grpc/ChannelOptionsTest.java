@@ -76,7 +76,9 @@ class ChannelOptionsTest {
         .hasMessage("keepAliveTime: PT0S (expected: > 0)");
     assertThatThrownBy(() -> b.keepAliveTimeout(Duration.ofSeconds(-1)))
         .hasMessageStartingWith("keepAliveTimeout: PT-1S");
-    assertThatThrownBy(() -> b.idleTimeout(null)).hasMessageStartingWith("idleTimeout: null");
+    assertThatThrownBy(() -> b.idleTimeout(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("idleTimeout");
     assertThatThrownBy(() -> b.defaultDeadline(Duration.ofMillis(-5)))
         .hasMessageStartingWith("defaultDeadline:");
     assertThatThrownBy(() -> b.shutdownGrace(Duration.ZERO))
@@ -100,7 +102,7 @@ class ChannelOptionsTest {
                 b.reconnectBackoff(
                     Backoff.exponential(Duration.ofMillis(1), Duration.ofSeconds(1))))
         .hasMessageStartingWith("reconnectBackoff: exponential(PT0.001S..PT1S")
-        .hasMessageEndingWith("(expected: initial >= PT0.01S)");
+        .hasMessageEndingWith("(expected: initial >= 10 ms)");
   }
 
   @Test

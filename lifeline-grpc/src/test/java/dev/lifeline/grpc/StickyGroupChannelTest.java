@@ -287,7 +287,7 @@ class StickyGroupChannelTest {
   @Test
   void builderRejectsBadOptionsNamingFieldAndRange() {
     assertThatThrownBy(() -> StickyGroupChannel.builder(" "))
-        .hasMessage("group: ' ' (expected: non-empty)");
+        .hasMessage("group: ' ' (expected: non-blank)");
     assertThatThrownBy(() -> StickyGroupChannel.builder("g").member("a").member("a"))
         .hasMessage("address: a (expected: each member once, group g)");
     assertThatThrownBy(() -> StickyGroupChannel.builder("g").build())

@@ -4,6 +4,7 @@ import io.grpc.CallOptions;
 import io.grpc.Deadline;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one logical call shares with the channels its attempts pass through. The engine puts it in
@@ -19,18 +20,18 @@ public final class CallHandle {
   public static final CallOptions.Key<CallHandle> KEY = CallOptions.Key.create("lifeline-call");
 
   private volatile boolean hasDeadline;
-  private volatile Deadline adopted;
+  private volatile @Nullable Deadline adopted;
   private volatile AttemptEvidence evidence = new AttemptEvidence();
-  private volatile String attemptTarget;
+  private volatile @Nullable String attemptTarget;
   private volatile boolean redirect;
-  private volatile GroupRoute route;
+  private volatile @Nullable GroupRoute route;
 
   CallHandle(boolean hasDeadline) {
     this.hasDeadline = hasDeadline;
   }
 
   /** The handle an attempt's options carry, or {@code null} if no engine drives the call. */
-  public static CallHandle of(CallOptions options) {
+  public static @Nullable CallHandle of(CallOptions options) {
     return options.getOption(KEY);
   }
 
@@ -39,7 +40,7 @@ public final class CallHandle {
    * lease an attempt passes decides) and returns the call's deadline, or {@code null} if it already
    * had one of its own.
    */
-  public synchronized Deadline adoptDefaultDeadline(Duration defaultDeadline) {
+  public synchronized @Nullable Deadline adoptDefaultDeadline(Duration defaultDeadline) {
     if (hasDeadline) {
       return adopted;
     }
@@ -49,7 +50,7 @@ public final class CallHandle {
   }
 
   /** The default deadline a lease gave the call, or {@code null}. */
-  Deadline adoptedDeadline() {
+  @Nullable Deadline adoptedDeadline() {
     return adopted;
   }
 
@@ -73,7 +74,7 @@ public final class CallHandle {
   }
 
   /** The member a group channel sent the current attempt to, or {@code null}. */
-  String attemptTarget() {
+  @Nullable String attemptTarget() {
     return attemptTarget;
   }
 
@@ -91,7 +92,7 @@ public final class CallHandle {
   }
 
   /** The group routing state of this call; {@code null} until a group channel routed it. */
-  GroupRoute route() {
+  @Nullable GroupRoute route() {
     return route;
   }
 

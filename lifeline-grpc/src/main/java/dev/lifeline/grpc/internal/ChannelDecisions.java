@@ -21,17 +21,12 @@ final class ChannelDecisions {
   /** Lower is better: the order in which a connection's state lets calls proceed. */
   static int rank(ConnectivityState s) {
     return switch (s) {
-  case READY -> 
-0;
-  case CONNECTING -> 
-1;
-  case IDLE -> 
-2;
-  case TRANSIENT_FAILURE -> 
-3;
-  default -> 
-4;
-};
+      case READY -> 0;
+      case CONNECTING -> 1;
+      case IDLE -> 2;
+      case TRANSIENT_FAILURE -> 3;
+      default -> 4;
+    };
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.lifeline.grpc.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.lifeline.grpc.ChannelOptions;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
@@ -8,6 +9,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,22 +39,24 @@ final class ChannelSlot {
   private final ManagedTarget.Environment env;
   private final Counter resets;
 
-  /** Guarded by this slot's monitor. */
-  private ScheduledFuture<?> pendingReset;
+  @GuardedBy("this")
+  private @Nullable ScheduledFuture<?> pendingReset;
 
-  /** Guarded by this slot's monitor. */
+  @GuardedBy("this")
   private int resetAttempt;
 
-  /** Guarded by this slot's monitor. */
+  @GuardedBy("this")
   private boolean stopped;
 
-  /** Guarded by this slot's monitor. */
+  @GuardedBy("this")
   private ConnectivityState lastState = ConnectivityState.IDLE;
 
-  /** Guarded by this slot's monitor; ticker reading when TRANSIENT_FAILURE began, or -1. */
+  /** Ticker reading when TRANSIENT_FAILURE began, or -1. */
+  @GuardedBy("this")
   private long failingSince = -1;
 
-  /** Guarded by this slot's monitor; ticker reading of the last backoff reset. */
+  /** Ticker reading of the last backoff reset. */
+  @GuardedBy("this")
   private long lastReset = Long.MIN_VALUE;
 
   ChannelSlot(
@@ -220,26 +224,26 @@ final class ChannelSlot {
     try {
       ScheduledFuture<?> unused =
           env.scheduler.schedule(
-          () -> {
-            if (!channel.isTerminated()) {
-              log.atWarn()
-                  .addKeyValue("target", target)
-                  .addKeyValue("generation", generation)
-                  .addKeyValue("graceMillis", options.shutdownGrace().toMillis())
-                  .log("in-flight calls did not drain within the grace time; cancelling them");
-              channel.shutdownNow();
-            }
-            env.draining.remove(channel);
-          },
-          options.shutdownGrace().toNanos(),
-          TimeUnit.NANOSECONDS);
+              () -> {
+                if (!channel.isTerminated()) {
+                  log.atWarn()
+                      .addKeyValue("target", target)
+                      .addKeyValue("generation", generation)
+                      .addKeyValue("graceMillis", options.shutdownGrace().toMillis())
+                      .log("in-flight calls did not drain within the grace time; cancelling them");
+                  channel.shutdownNow();
+                }
+                env.draining.remove(channel);
+              },
+              options.shutdownGrace().toNanos(),
+              TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       channel.shutdownNow();
       env.draining.remove(channel);
     }
   }
 
-  /** Guarded by this slot's monitor. */
+  @GuardedBy("this")
   private void cancelPending() {
     if (pendingReset != null) {
       pendingReset.cancel(false);

@@ -1,7 +1,7 @@
 package dev.lifeline.grpc.internal;
 
-import java.util.concurrent.Future;
 import com.google.common.util.concurrent.MoreExecutors;
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CallReport;
 import dev.lifeline.core.StopReason;
@@ -16,9 +16,13 @@ import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Lifeline's one call engine for gRPC: a logical unary or server-streaming call made of one or more
@@ -61,17 +65,36 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private final Object lock = new Object();
   private final RetryWait wait;
 
-  // All guarded by lock.
-  private Listener<RespT> listener;
+  @GuardedBy("lock")
+  private @Nullable Listener<RespT> listener;
+
+  @GuardedBy("lock")
   private final RequestBuffer<ReqT> request = new RequestBuffer<>();
+
+  @GuardedBy("lock")
   private int requested;
-  private Deadline deadline;
-  private CallExecution execution;
-  private ClientCall<ReqT, RespT> current;
+
+  @GuardedBy("lock")
+  private @Nullable Deadline deadline;
+
+  // Created by the first attempt, once a lease may have given the call its deadline.
+  @GuardedBy("lock")
+  private @Nullable CallExecution execution;
+
+  @GuardedBy("lock")
+  private @Nullable ClientCall<ReqT, RespT> current;
+
+  @GuardedBy("lock")
   private boolean currentStarted;
+
+  @GuardedBy("lock")
   private boolean committed;
+
+  @GuardedBy("lock")
   private boolean closed;
-  private Status cancelStatus;
+
+  @GuardedBy("lock")
+  private @Nullable Status cancelStatus;
 
   EngineCall(
       CallPolicy policy,
@@ -87,9 +110,16 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     this.next = next;
     this.context = Context.current();
     this.executor = Callbacks.executorOf(callOptions);
+    // Either getter returns null when its deadline is not set.
     this.deadline = EngineDecisions.earlier(callOptions.getDeadline(), context.getDeadline());
     this.handle = new CallHandle(deadline != null);
-    this.wait = new RetryWait(lock, scheduler, handle, this::startAttempt, () -> closed);
+    this.wait = new RetryWait(lock, scheduler, handle, this::startAttempt, this::isClosed);
+  }
+
+  private boolean isClosed() {
+    synchronized (lock) {
+      return closed;
+    }
   }
 
   @Override
@@ -162,7 +192,7 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   }
 
   @Override
-  public void cancel(String message, Throwable cause) {
+  public void cancel(@Nullable String message, @Nullable Throwable cause) {
     cancel(EngineDecisions.cancelledByCaller(message, cause));
   }
 
@@ -173,35 +203,24 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
   private void cancel(Status status) {
     ClientCall<ReqT, RespT> call;
-    Listener<RespT> l;
-    CallReport report = null;
+    Runnable end = null;
     synchronized (lock) {
       if (closed) {
         return;
       }
       cancelStatus = status;
       call = current;
-      l = listener;
       if (call == null) {
         // Between attempts (waiting out a backoff) or before the first: nothing in flight will
         // report the end, so it is delivered here.
-        closed = true;
-        wait.clear();
-        if (execution != null) {
-          report = execution.abandon(EngineDecisions.cancelStopReason(status));
-        }
+        end = endHere(EngineDecisions.cancelledHere(status));
       }
     }
     if (call != null) {
       call.cancel(status.getDescription(), status.getCause());
-      return;
+    } else if (end != null) {
+      end.run();
     }
-    if (l == null) {
-      return; // not started: start() delivers the close
-    }
-    ended(false);
-    Status toDeliver = EngineDecisions.cancelledBetweenAttempts(report, status);
-    Callbacks.deliver(executor, () -> l.onClose(toDeliver, new Metadata()));
   }
 
   private void startAttempt() {
@@ -229,7 +248,7 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
    * Creates the attempt's call and takes the breaker's permission for it; {@code null} if the call
    * ended meanwhile or the breaker refused (the close is then delivered, or the attempt re-routed).
    */
-  private ClientCall<ReqT, RespT> newAttemptCall(CallOptions options) {
+  private @Nullable ClientCall<ReqT, RespT> newAttemptCall(CallOptions options) {
     ClientCall<ReqT, RespT> call;
     Context previous = context.attach();
     try {
@@ -237,53 +256,46 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     } finally {
       context.detach(previous);
     }
-    CallReport breakerOpen = null;
     boolean reroute = false;
-    Listener<RespT> l;
+    Runnable end = null;
     synchronized (lock) {
       if (closed) {
         return null;
       }
-      if (execution == null) {
+      CallExecution e = execution;
+      if (e == null) {
         if (deadline == null) {
           deadline = handle.adoptedDeadline();
         }
-        execution =
+        e =
             CallExecution.start(
                 policy,
                 target,
                 method.getFullMethodName(),
                 EngineDecisions.remaining(deadline),
                 method.isIdempotent() || method.isSafe());
+        execution = e;
       }
-      String breakerTarget = handle.attemptTarget() != null ? handle.attemptTarget() : target;
-      if (!execution.tryAttempt(breakerTarget)) {
-        GroupRoute route = handle.route();
-        if (route != null && route.breakerOpen(breakerTarget)) {
-          reroute = true;
-        } else {
-          closed = true;
-          breakerOpen = execution.abandon(StopReason.BREAKER_OPEN);
-        }
-      } else {
+      String attemptTarget = handle.attemptTarget();
+      String breakerTarget = attemptTarget != null ? attemptTarget : target;
+      if (e.tryAttempt(breakerTarget)) {
         current = call;
         currentStarted = false;
+        return call;
       }
-      l = listener;
+      GroupRoute route = handle.route();
+      reroute = route != null && route.breakerOpen(breakerTarget);
+      if (!reroute) {
+        end = endHere(EngineDecisions.breakerOpen());
+      }
     }
     if (reroute) {
       // That member's breaker is open; another member is left: try it at once.
       Future<?> unused = wait.submit(this::startAttempt, 0);
-      return null;
+    } else if (end != null) {
+      end.run();
     }
-    if (breakerOpen != null) {
-      ended(false);
-      Status status =
-          EngineDecisions.failureStatus(breakerOpen, Status.UNAVAILABLE, new Metadata());
-      Callbacks.deliver(executor, () -> l.onClose(status, new Metadata()));
-      return null;
-    }
-    return call;
+    return null;
   }
 
   /** Starts {@code call} and replays the request into it, in the caller's Context. */
@@ -328,43 +340,49 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
    * ends with INTERNAL, or CANCELLED if the caller cancelled meanwhile, and nothing is lost.
    */
   private void failOnRetryPath(Throwable e) {
-    Listener<RespT> l;
-    CallReport report = null;
-    Status status;
+    Runnable end;
     synchronized (lock) {
       if (closed) {
         return;
       }
-      closed = true;
-      current = null;
-      wait.clear();
-      l = listener;
-      boolean cancelled = cancelStatus != null;
-      // A cancel that raced the failure wins: the caller asked for it and sees its own status.
-      status = cancelled ? cancelStatus : EngineDecisions.failedOnClient(e);
-      if (execution != null) {
-        CallReport abandoned =
-            execution.abandon(cancelled ? StopReason.CANCELLED : StopReason.NON_RETRYABLE);
-        report = cancelled ? null : abandoned;
-      }
+      end = endHere(EngineDecisions.failedOnRetryPath(cancelStatus, e));
     }
-    ended(false);
-    Status toDeliver =
-        report != null ? EngineDecisions.failureStatus(report, status, new Metadata()) : status;
-    Callbacks.deliver(executor, () -> l.onClose(toDeliver, new Metadata()));
+    if (end != null) {
+      end.run();
+    }
   }
 
-  /** Guarded by lock. The attempt's options: the call's deadline (and per-attempt limit). */
+  /**
+   * Ends the call here, where no attempt in flight will report the end: records it as stopped and
+   * returns what is left to do without the lock (tell the group, deliver the close the {@code
+   * ending} decides); {@code null} before {@code start}, which delivers the close itself.
+   */
+  @GuardedBy("lock")
+  private @Nullable Runnable endHere(EngineDecisions.Ending ending) {
+    closed = true;
+    current = null;
+    wait.clear();
+    @Nullable CallReport report = execution != null ? execution.abandon(ending.reason()) : null;
+    Listener<RespT> l = listener;
+    if (l == null) {
+      return null;
+    }
+    Status toDeliver = ending.delivered(report);
+    return () -> {
+      ended(false);
+      Callbacks.deliver(executor, () -> l.onClose(toDeliver, new Metadata()));
+    };
+  }
+
+  /** The attempt's options: the call's deadline (and per-attempt limit). */
+  @GuardedBy("lock")
   private CallOptions attemptOptions(AttemptEvidence evidence) {
     CallOptions options =
         callOptions.withOption(CallHandle.KEY, handle).withStreamTracerFactory(evidence);
-    Deadline perAttempt =
-        policy
-            .retryPolicy(method.getFullMethodName())
-            .perAttemptTimeout()
-            .map(t -> Deadline.after(t.toNanos(), TimeUnit.NANOSECONDS))
-            .orElse(null);
-    return options.withDeadline(EngineDecisions.earlier(deadline, perAttempt));
+    Optional<Duration> perAttempt =
+        policy.retryPolicy(method.getFullMethodName()).perAttemptTimeout();
+    return options.withDeadline(
+        EngineDecisions.attemptDeadline(deadline, perAttempt, Deadline.getSystemTicker()));
   }
 
   /** The logical call is over: a group stops waking it and records it. */
@@ -376,11 +394,27 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
   }
 
+  /** The caller's listener: attempts start only after halfClose, which needs a started call. */
+  @GuardedBy("lock")
+  private Listener<RespT> startedListener() {
+    return Objects.requireNonNull(listener, "listener");
+  }
+
+  /** The call's execution: the first attempt created it before it could report anything. */
+  @GuardedBy("lock")
+  private CallExecution running() {
+    return Objects.requireNonNull(execution, "execution");
+  }
+
   /** Receives one attempt's events. */
   private final class AttemptListener extends ClientCall.Listener<RespT> {
     private final ClientCall<ReqT, RespT> call;
     private final AttemptEvidence evidence;
-    private Metadata heldHeaders;
+
+    @GuardedBy("EngineCall.this.lock")
+    private @Nullable Metadata heldHeaders;
+
+    @GuardedBy("EngineCall.this.lock")
     private boolean established;
 
     AttemptListener(ClientCall<ReqT, RespT> call, AttemptEvidence evidence) {
@@ -400,7 +434,7 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
           heldHeaders = h;
           return;
         }
-        l = listener;
+        l = startedListener();
       }
       l.onHeaders(h);
     }
@@ -419,7 +453,7 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
           toRelease = heldHeaders != null ? heldHeaders : new Metadata();
           heldHeaders = null;
         }
-        l = listener;
+        l = startedListener();
       }
       if (toRelease != null) {
         l.onHeaders(toRelease);
@@ -427,11 +461,12 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       l.onMessage(message);
     }
 
-    /** Guarded by lock. A server stream is judged by the breaker once, when it is established. */
+    /** A server stream is judged by the breaker once, when it is established. */
+    @GuardedBy("EngineCall.this.lock")
     private void establish() {
       if (!established && method.getType() == MethodDescriptor.MethodType.SERVER_STREAMING) {
         established = true;
-        execution.streamEstablished();
+        running().streamEstablished();
       }
     }
 
@@ -442,7 +477,7 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         if (current != call || closed) {
           return;
         }
-        l = listener;
+        l = startedListener();
       }
       l.onReady();
     }
@@ -450,56 +485,59 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     @Override
     public void onClose(Status status, Metadata trailers) {
       Listener<RespT> l;
-      Decision decision = null;
       Metadata released = null;
       Object waiting = null;
-      boolean refused = false;
+      boolean awaitGroup = false;
+      Status failed = null;
       synchronized (lock) {
         if (current != call || closed) {
           return;
         }
         current = null;
-        l = listener;
+        l = startedListener();
+        CallExecution e = running();
         if (status.isOk()) {
-          execution.succeeded();
+          e.succeeded();
           closed = true;
           if (!committed) {
             released = heldHeaders;
           }
         } else {
-          decision = execution.afterAttempt(outcome(status, trailers));
+          Decision decision = e.afterAttempt(outcome(status, trailers));
           if (decision.retry()) {
             waiting = wait.schedule(decision.delay());
-            // The scheduler is shut down (its channel is closing): no retry can be made.
-            refused = waiting == null;
+            awaitGroup = !decision.delay().isZero();
           }
           closed = waiting == null;
+          if (closed) {
+            CallReport report =
+                decision.retry()
+                    // The scheduler is shut down (its channel is closing): no retry can be made.
+                    ? e.abandon(StopReason.ATTEMPTS_EXHAUSTED)
+                    : decision.report();
+            failed = EngineDecisions.afterLastAttempt(report, status, cancelStatus, trailers);
+          }
         }
       }
       if (waiting != null) {
-        if (!decision.delay().isZero()) {
+        if (awaitGroup) {
           wait.awaitGroupChange(waiting);
         }
         return;
       }
       ended(status.isOk());
-      if (status.isOk()) {
-        if (released != null) {
-          l.onHeaders(released);
-        }
-        l.onClose(status, trailers);
+      if (failed != null) {
+        l.onClose(failed, trailers);
         return;
       }
-      CallReport report =
-          refused ? execution.abandon(StopReason.ATTEMPTS_EXHAUSTED) : decision.report();
-      Status cancelled;
-      synchronized (lock) {
-        cancelled = cancelStatus;
+      if (released != null) {
+        l.onHeaders(released);
       }
-      l.onClose(EngineDecisions.afterLastAttempt(report, status, cancelled, trailers), trailers);
+      l.onClose(status, trailers);
     }
 
-    /** Guarded by lock. What the attempt's end means for the retry decision. */
+    /** What the attempt's end means for the retry decision. */
+    @GuardedBy("EngineCall.this.lock")
     private AttemptOutcome outcome(Status status, Metadata trailers) {
       return EngineDecisions.outcome(
           status,

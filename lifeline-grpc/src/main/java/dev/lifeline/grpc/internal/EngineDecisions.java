@@ -10,8 +10,10 @@ import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What {@link EngineCall} decides from what it observed, as pure functions: what an attempt's end
@@ -26,15 +28,26 @@ final class EngineDecisions {
   private EngineDecisions() {}
 
   /** The earlier of two deadlines; either may be absent ({@code null}). */
-  static Deadline earlier(Deadline a, Deadline b) {
+  static @Nullable Deadline earlier(@Nullable Deadline a, @Nullable Deadline b) {
     if (a == null) {
       return b;
     }
     return b == null ? a : a.minimum(b);
   }
 
+  /**
+   * The deadline of one attempt: the call's, or the retry policy's per-attempt limit from now if
+   * that ends earlier; either may be absent.
+   */
+  static @Nullable Deadline attemptDeadline(
+      @Nullable Deadline call, Optional<Duration> perAttempt, Deadline.Ticker ticker) {
+    @Nullable Deadline limit =
+        perAttempt.map(t -> Deadline.after(t.toNanos(), TimeUnit.NANOSECONDS, ticker)).orElse(null);
+    return earlier(call, limit);
+  }
+
   /** The time left before {@code deadline}, never negative; {@code null} without a deadline. */
-  static Duration remaining(Deadline deadline) {
+  static @Nullable Duration remaining(@Nullable Deadline deadline) {
     return deadline == null
         ? null
         : Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS)));
@@ -105,14 +118,14 @@ final class EngineDecisions {
   }
 
   /** The status a call ends with when its Context was cancelled or its deadline passed. */
-  static Status contextCancelled(Throwable cause) {
+  static Status contextCancelled(@Nullable Throwable cause) {
     return cause instanceof TimeoutException
         ? Status.DEADLINE_EXCEEDED.withDescription("io.grpc.Context deadline exceeded")
         : Status.CANCELLED.withDescription("io.grpc.Context was cancelled").withCause(cause);
   }
 
   /** The status of a call the caller cancelled through {@code ClientCall.cancel}. */
-  static Status cancelledByCaller(String message, Throwable cause) {
+  static Status cancelledByCaller(@Nullable String message, @Nullable Throwable cause) {
     Status status =
         Status.CANCELLED.withDescription(message != null ? message : "cancelled by caller");
     return cause != null ? status.withCause(cause) : status;
@@ -126,7 +139,7 @@ final class EngineDecisions {
    * @param cancelStatus the status of the caller's cancel, or {@code null}
    */
   static Status afterLastAttempt(
-      CallReport report, Status last, Status cancelStatus, Metadata trailers) {
+      CallReport report, Status last, @Nullable Status cancelStatus, Metadata trailers) {
     if (report.stopReason() == StopReason.CANCELLED) {
       return cancelStatus != null ? cancelStatus : last;
     }
@@ -146,10 +159,46 @@ final class EngineDecisions {
    *
    * @param report the call's report, or {@code null} if no attempt was made
    */
-  static Status cancelledBetweenAttempts(CallReport report, Status status) {
-    return report != null && report.stopReason() == StopReason.DEADLINE
-        ? failureStatus(report, status, new Metadata())
-        : status;
+  static Status cancelledBetweenAttempts(@Nullable CallReport report, Status status) {
+    return cancelledHere(status).delivered(report);
+  }
+
+  /**
+   * How the engine ends a call itself, where no attempt in flight will report the end: the stop
+   * reason the call's report records, and the status its caller's close is made from.
+   */
+  record Ending(StopReason reason, Status status) {
+
+    /**
+     * The status the caller sees, given the report that ending the call returned ({@code null} if
+     * no attempt was made): the caller's own cancel as it is; any other stop as a failure with its
+     * report.
+     */
+    Status delivered(@Nullable CallReport report) {
+      return report == null || report.stopReason() == StopReason.CANCELLED
+          ? status
+          : failureStatus(report, status, new Metadata());
+    }
+  }
+
+  /** The caller (or its Context) cancelled while no attempt was in flight. */
+  static Ending cancelledHere(Status status) {
+    return new Ending(cancelStopReason(status), status);
+  }
+
+  /** The breaker refused the attempt and no other member is left to try. */
+  static Ending breakerOpen() {
+    return new Ending(StopReason.BREAKER_OPEN, Status.UNAVAILABLE);
+  }
+
+  /**
+   * Something threw on the retry path: a failure of the call, unless the caller cancelled
+   * meanwhile; then the cancel wins (the caller asked for it) and it sees its own status.
+   */
+  static Ending failedOnRetryPath(@Nullable Status cancelStatus, Throwable e) {
+    return cancelStatus != null
+        ? new Ending(StopReason.CANCELLED, cancelStatus)
+        : new Ending(StopReason.NON_RETRYABLE, failedOnClient(e));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.lifeline.grpc.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.lifeline.grpc.LifelineChannel;
 import dev.lifeline.grpc.NotActive;
 import io.grpc.ClientCall;
@@ -13,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How one logical call moves through a single-active group: which member each attempt goes to, and
@@ -45,25 +47,49 @@ final class GroupRoute implements StickyRouter.Waiter {
   private final StickyRouter router;
   private final CallHandle handle;
 
-  // All guarded by this.
+  @GuardedBy("this")
   private int attempts;
-  private StickyRouter.Member next;
-  private String lastFailed;
+
+  @GuardedBy("this")
+  private StickyRouter.@Nullable Member next;
+
+  @GuardedBy("this")
+  private @Nullable String lastFailed;
+
+  @GuardedBy("this")
   private long waitGeneration;
+
+  @GuardedBy("this")
   private boolean lastPickEmpty;
+
+  @GuardedBy("this")
   private boolean lastWasHintHop;
+
+  @GuardedBy("this")
   private boolean freeHopUsed;
+
+  @GuardedBy("this")
   private long firstFailureNanos = -1;
-  private Runnable wake;
-  private Runnable wakeOnClose;
+
+  @GuardedBy("this")
+  private @Nullable Runnable wake;
+
+  @GuardedBy("this")
+  private @Nullable Runnable wakeOnClose;
+
   // The router generation when this call last started an attempt on each member: the preferred
   // member is worth a hop only if it changed since this call last tried it.
+  @GuardedBy("this")
   private final Map<String, Long> triedAtGeneration = new HashMap<>();
+
   // Members that answered UNAVAILABLE without the marker in this call: rotation skips them.
+  @GuardedBy("this")
   private final Map<String, DeadMark> dead = new HashMap<>();
+
   // Members whose hints must not be followed at once (value: their success count when marked):
   // they answered UNAVAILABLE (dead), NOT_ACTIVE without a hint (stepping down, knows nobody), or
   // NOT_ACTIVE right after a hop sent us there.
+  @GuardedBy("this")
   private final Map<String, Long> stale = new HashMap<>();
 
   GroupRoute(StickyRouter router, CallHandle handle) {
@@ -72,7 +98,7 @@ final class GroupRoute implements StickyRouter.Waiter {
   }
 
   /** The member for the next attempt, or {@code null} while the group has no members. */
-  synchronized StickyRouter.Member pick() {
+  synchronized StickyRouter.@Nullable Member pick() {
     attempts++;
     StickyRouter.Member m;
     if (next != null && router.member(next.address()) != null) {
@@ -129,15 +155,15 @@ final class GroupRoute implements StickyRouter.Waiter {
   }
 
   private void attemptClosed(String address, Status status, Metadata trailers) {
+    int attempt;
     if (status.isOk()) {
       long first;
-      int retries;
       synchronized (this) {
         first = firstFailureNanos;
-        retries = attempts - 1;
+        attempt = attempts;
       }
-      router.onSuccess(address, retries, first);
-      router.trace("success", address, "OK", 0, attempts);
+      router.onSuccess(address, attempt - 1, first);
+      router.trace("success", address, "OK", 0, attempt);
       return;
     }
     boolean notActive = NotActive.isNotActive(status, trailers);
@@ -150,7 +176,10 @@ final class GroupRoute implements StickyRouter.Waiter {
                 || status.getCode() == Status.Code.CANCELLED
                 || status.getCode() == Status.Code.DEADLINE_EXCEEDED);
     if (!notActive && !unreachable) {
-      router.trace("surface", address, status.getCode().name(), 0, attempts);
+      synchronized (this) {
+        attempt = attempts;
+      }
+      router.trace("surface", address, status.getCode().name(), 0, attempt);
       return;
     }
     if (notActive) {
@@ -164,6 +193,7 @@ final class GroupRoute implements StickyRouter.Waiter {
     String decision;
     boolean allFailed;
     synchronized (this) {
+      attempt = attempts;
       if (firstFailureNanos < 0) {
         firstFailureNanos = router.ticker.nanos();
       }
@@ -221,8 +251,7 @@ final class GroupRoute implements StickyRouter.Waiter {
       // No member this call has not seen fail is left: the members may all have moved.
       router.allMembersFailed();
     }
-    router.trace(
-        decision, address, notActive ? "NOT_ACTIVE" : status.getCode().name(), 0, attempts);
+    router.trace(decision, address, notActive ? "NOT_ACTIVE" : status.getCode().name(), 0, attempt);
   }
 
   /**
@@ -256,6 +285,7 @@ final class GroupRoute implements StickyRouter.Waiter {
   @Override
   public void routerChanged() {
     Runnable w;
+    int attempt;
     synchronized (this) {
       if (wake == null) {
         return;
@@ -275,9 +305,10 @@ final class GroupRoute implements StickyRouter.Waiter {
       w = wake;
       wake = null;
       wakeOnClose = null;
+      attempt = attempts;
     }
     router.removeWaiter(this);
-    router.trace("woken: retry at once", "-", "-", 0, attempts);
+    router.trace("woken: retry at once", "-", "-", 0, attempt);
     w.run();
   }
 
@@ -307,14 +338,14 @@ final class GroupRoute implements StickyRouter.Waiter {
     }
   }
 
-  /** Guarded by this. */
+  @GuardedBy("this")
   private boolean isStale(String address) {
     Long mark = stale.get(address);
     // A success on that member (seen by any call) since it was marked makes it fresh again.
     return mark != null && router.successesOf(address) <= mark;
   }
 
-  /** Guarded by this. */
+  @GuardedBy("this")
   private boolean isDead(String address) {
     DeadMark mark = dead.get(address);
     if (mark == null) {
@@ -326,19 +357,19 @@ final class GroupRoute implements StickyRouter.Waiter {
     return router.ticker.nanos() - mark.atNanos() < router.deadMemberNanos;
   }
 
-  /** Guarded by this. */
+  @GuardedBy("this")
   private boolean preferredChangedSinceTried(String preferred, long generation) {
     Long tried = triedAtGeneration.get(preferred);
     return tried == null || tried < generation;
   }
 
   /**
-   * Guarded by this. The member a delayed retry goes to, chosen when it fires: the preferred member
-   * if another call moved it meanwhile; otherwise the next member after the last one that failed,
-   * skipping members that answered UNAVAILABLE in this call unless all did. Null if there are no
-   * members.
+   * The member a delayed retry goes to, chosen when it fires: the preferred member if another call
+   * moved it meanwhile; otherwise the next member after the last one that failed, skipping members
+   * that answered UNAVAILABLE in this call unless all did. Null if there are no members.
    */
-  private StickyRouter.Member delayedTarget() {
+  @GuardedBy("this")
+  private StickyRouter.@Nullable Member delayedTarget() {
     StickyRouter.Member preferred = router.preferredMember();
     if (preferred != null && router.generation() != waitGeneration) {
       router.trace("retry goes to the active found meanwhile", preferred.address(), "-", 0, 0);
@@ -348,13 +379,14 @@ final class GroupRoute implements StickyRouter.Waiter {
   }
 
   /**
-   * Guarded by this. The member after {@code address} in the group, skipping members that answered
-   * UNAVAILABLE in this call and preferring members whose channel is not failing to connect. With
-   * {@code orAnyMember} (a delayed retry) that may be {@code address} itself, and if every member
-   * is dead it is the next one anyway; without it (a hop at once) it is another live member or
-   * null. Null if there are no members.
+   * The member after {@code address} in the group, skipping members that answered UNAVAILABLE in
+   * this call and preferring members whose channel is not failing to connect. With {@code
+   * orAnyMember} (a delayed retry) that may be {@code address} itself, and if every member is dead
+   * it is the next one anyway; without it (a hop at once) it is another live member or null. Null
+   * if there are no members; {@code address} is null when no member failed yet.
    */
-  private StickyRouter.Member nextAfter(String address, boolean orAnyMember) {
+  @GuardedBy("this")
+  private StickyRouter.@Nullable Member nextAfter(@Nullable String address, boolean orAnyMember) {
     List<StickyRouter.Member> members = router.members();
     int n = members.size();
     if (n == 0) {
@@ -367,7 +399,7 @@ final class GroupRoute implements StickyRouter.Waiter {
         break;
       }
     }
-    StickyRouter.Member unconnected = null;
+    StickyRouter.@Nullable Member unconnected = null;
     for (int i = 1; i <= n; i++) {
       StickyRouter.Member m = members.get(Math.floorMod(from + i, n));
       if ((orAnyMember || !m.address().equals(address)) && !isDead(m.address())) {

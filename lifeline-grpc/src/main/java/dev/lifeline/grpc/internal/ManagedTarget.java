@@ -1,5 +1,6 @@
 package dev.lifeline.grpc.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.lifeline.core.Ticker;
 import dev.lifeline.grpc.ChannelBuilderFactory;
 import dev.lifeline.grpc.ChannelOptions;
@@ -19,6 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * reconnected before a call that finds it in TRANSIENT_FAILURE.
  *
  * <p>Thread-safe. The hot path ({@link #newCall}) reads one volatile field and the channel's local
- * state; only creation, rebuilds and shrinking take {@link #lock}.
+ * state; only creation, rebuilds and shrinking take {@link #lock}. The lease count and the linger
+ * are guarded by this entry's monitor, taken while the pool holds its own lock (pool, then entry),
+ * so that the pool's decisions about an entry stay atomic.
  */
 public final class ManagedTarget {
 
@@ -91,13 +95,15 @@ public final class ManagedTarget {
   /** Written under {@link #lock}. */
   private volatile boolean closed;
 
-  /** Guarded by the pool's lock. */
+  @GuardedBy("this")
   private int leaseCount;
 
-  /** Guarded by the pool's lock: the close scheduled after the last release, if any. */
-  private ScheduledFuture<?> lingering;
+  /** The close scheduled after the last release, if any. */
+  @GuardedBy("this")
+  private @Nullable ScheduledFuture<?> lingering;
 
-  /** Guarded by {@link #lock}; numbers the channels created, for logs. */
+  /** Numbers the channels created, for logs. */
+  @GuardedBy("lock")
   private long generations;
 
   private final TargetMeters meters;
@@ -133,7 +139,7 @@ public final class ManagedTarget {
   }
 
   /** Called under the pool's lock; takes the channel back from lingering if it was. */
-  public void acquire() {
+  public synchronized void acquire() {
     leaseCount++;
     meters.leases(leaseCount);
     if (lingering != null) {
@@ -143,19 +149,19 @@ public final class ManagedTarget {
   }
 
   /** Called under the pool's lock; returns true when this was the last lease. */
-  public boolean releaseLease() {
+  public synchronized boolean releaseLease() {
     leaseCount--;
     meters.leases(leaseCount);
     return leaseCount == 0;
   }
 
   /** Called under the pool's lock: whether no lease is held (the entry may be closed). */
-  public boolean unleased() {
+  public synchronized boolean unleased() {
     return leaseCount == 0;
   }
 
   /** Called under the pool's lock: the close scheduled while the channel lingers. */
-  public void lingering(ScheduledFuture<?> close) {
+  public synchronized void lingering(ScheduledFuture<?> close) {
     this.lingering = close;
   }
 
@@ -238,9 +244,10 @@ public final class ManagedTarget {
    */
   CallOptions withDefaultDeadline(CallOptions callOptions) {
     CallHandle handle = CallHandle.of(callOptions);
-    Deadline own = callOptions.getDeadline();
+    // grpc's getter returns null when the call has no deadline.
+    @Nullable Deadline own = callOptions.getDeadline();
     if (handle != null) {
-      Deadline adopted = handle.adoptDefaultDeadline(options.defaultDeadline());
+      @Nullable Deadline adopted = handle.adoptDefaultDeadline(options.defaultDeadline());
       if (adopted != null && (own == null || adopted.isBefore(own))) {
         return callOptions.withDeadline(adopted);
       }
@@ -267,7 +274,7 @@ public final class ManagedTarget {
    * when every usable member is full, a new member if the limit allows, else the least loaded
    * usable member. Returns null once closed.
    */
-  private ChannelSlot pick(ChannelSlot[] ms) {
+  private @Nullable ChannelSlot pick(ChannelSlot[] ms) {
     int[] loads = new int[ms.length];
     for (int i = 0; i < ms.length; i++) {
       loads[i] = ms[i].inFlight.get();
@@ -282,7 +289,7 @@ public final class ManagedTarget {
   }
 
   /** Adds a member unless another caller already changed the membership; single-flight. */
-  private ChannelSlot addMember(ChannelSlot[] seen) {
+  private @Nullable ChannelSlot addMember(ChannelSlot[] seen) {
     ChannelSlot fresh;
     synchronized (lock) {
       if (closed) {
@@ -345,7 +352,7 @@ public final class ManagedTarget {
   }
 
   /** Replaces {@code expected} with a new channel unless another caller already did. */
-  private ChannelSlot rebuild(ChannelSlot expected, String reason) {
+  private @Nullable ChannelSlot rebuild(ChannelSlot expected, String reason) {
     ChannelSlot fresh;
     synchronized (lock) {
       if (closed) {
@@ -379,7 +386,7 @@ public final class ManagedTarget {
     }
   }
 
-  /** Guarded by {@link #lock}. */
+  @GuardedBy("lock")
   private ChannelSlot newSlot(int index) {
     ManagedChannelBuilder<?> builder = env.builderFactory.newBuilder(target);
     builder
@@ -459,15 +466,15 @@ public final class ManagedTarget {
   void onOutcome(ChannelSlot slot, boolean startedReady, Status status, AttemptEvidence seen) {
     switch (ChannelDecisions.escapeHatch(
         status.getCode(), seen.serverAnswered(), startedReady, slot.channel.getState(false))) {
-  case RESET -> {
-slot.consecutiveFailures.set(0);
+      case RESET -> {
+        slot.consecutiveFailures.set(0);
         return;
-}
-  case IGNORE -> {
-return;
-}
-  case COUNT -> {}
-}
+      }
+      case IGNORE -> {
+        return;
+      }
+      case COUNT -> {}
+    }
     if (slot.consecutiveFailures.incrementAndGet() >= options.escapeHatchThreshold()) {
       log.atWarn()
           .addKeyValue("target", target)

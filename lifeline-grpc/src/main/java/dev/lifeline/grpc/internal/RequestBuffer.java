@@ -5,26 +5,26 @@ import io.grpc.Metadata;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The request of one {@link EngineCall}, buffered until {@code halfClose} so that each attempt can
  * replay it: the caller's headers, its messages and its compression choice.
  *
- * <p>Not thread-safe on its own: every field is guarded by the owning {@code EngineCall}'s lock,
- * which callers hold. A {@link Replay} is an immutable snapshot, sent without the lock.
+ * <p>Not thread-safe: its owning {@code EngineCall} holds it in a field guarded by the call's lock
+ * and uses it only under that lock. A {@link Replay} is an immutable snapshot, sent without it.
  */
 final class RequestBuffer<ReqT> {
 
-  /** Guarded by the call's lock. */
-  private Metadata headers;
+  /** {@code null} until the call starts. */
+  private @Nullable Metadata headers;
 
-  /** Guarded by the call's lock. */
   private final List<ReqT> messages = new ArrayList<>();
 
-  /** Guarded by the call's lock; {@code null} until the caller chooses. */
-  private Boolean compression;
+  /** {@code null} until the caller chooses. */
+  private @Nullable Boolean compression;
 
-  /** Guarded by the call's lock. */
   private boolean halfClosed;
 
   void headers(Metadata requestHeaders) {
@@ -56,13 +56,14 @@ final class RequestBuffer<ReqT> {
    */
   Replay<ReqT> snapshot() {
     Metadata attemptHeaders = new Metadata();
-    attemptHeaders.merge(headers);
+    // Attempts start only after halfClose, which a started call alone may make.
+    attemptHeaders.merge(Objects.requireNonNull(headers, "headers"));
     return new Replay<>(
         attemptHeaders, Collections.unmodifiableList(new ArrayList<>(messages)), compression);
   }
 
   /** One attempt's copy of the request. Immutable apart from {@code headers}, which it owns. */
-  record Replay<ReqT>(Metadata headers, List<ReqT> messages, Boolean compression) {
+  record Replay<ReqT>(Metadata headers, List<ReqT> messages, @Nullable Boolean compression) {
 
     /** Sends the body into a started attempt and completes it. */
     void sendTo(ClientCall<ReqT, ?> call) {

@@ -1,6 +1,8 @@
 package dev.lifeline.grpc.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.lifeline.core.Backoff;
+import dev.lifeline.core.internal.Check;
 import io.grpc.Channel;
 import io.grpc.ChannelLogger;
 import io.grpc.EquivalentAddressGroup;
@@ -28,6 +30,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,13 +76,23 @@ public final class ResolvedMembers implements AutoCloseable {
   private static final long NEVER = Long.MIN_VALUE;
   private final AtomicLong lastRefreshNanos = new AtomicLong(NEVER);
 
-  // Guarded by lock.
+  @GuardedBy("lock")
   private final Map<String, Channel> channels = new LinkedHashMap<>();
+
+  @GuardedBy("lock")
   private boolean closed;
+
+  @GuardedBy("lock")
   private int errorsInARow;
-  private ScheduledFuture<?> retry;
-  private ScheduledFuture<?> periodic;
-  private volatile Status lastError;
+
+  @GuardedBy("lock")
+  private @Nullable ScheduledFuture<?> retry;
+
+  @GuardedBy("lock")
+  private @Nullable ScheduledFuture<?> periodic;
+
+  // Read without the lock, to describe why there are no members.
+  private volatile @Nullable Status lastError;
 
   private ResolvedMembers(
       String group,
@@ -156,38 +169,37 @@ public final class ResolvedMembers implements AutoCloseable {
       // Not a URI: try it as host:port under the default scheme, as grpc does.
     }
     if (uri != null && uri.getScheme() != null) {
-      NameResolverProvider provider = registry.getProviderForScheme(uri.getScheme());
+      @Nullable NameResolverProvider provider = registry.getProviderForScheme(uri.getScheme());
       if (provider != null) {
         return accept(target, uri, provider, args);
       }
       if (target.contains("://")) {
-        throw new IllegalArgumentException(
-            "target: "
-                + target
-                + " (expected: a scheme with a registered name resolver; unknown scheme '"
-                + uri.getScheme()
-                + "')");
+        throw Check.invalid(
+            "target",
+            target,
+            "a scheme with a registered name resolver; unknown scheme '" + uri.getScheme() + "'");
       }
     }
     String scheme = registry.getDefaultScheme();
-    NameResolverProvider provider = registry.getProviderForScheme(scheme);
+    @Nullable NameResolverProvider provider = registry.getProviderForScheme(scheme);
     if (provider == null) {
-      throw new IllegalArgumentException(
-          "target: " + target + " (expected: scheme://authority/name; no default resolver)");
+      throw Check.invalid("target", target, "scheme://authority/name; no default resolver");
     }
     URI withScheme;
     try {
       withScheme = new URI(scheme, "", "/" + target, null);
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException(
-          "target: " + target + " (expected: host:port or scheme:///name)", e);
+      IllegalArgumentException invalid =
+          Check.invalid("target", target, "host:port or scheme:///name");
+      invalid.initCause(e);
+      throw invalid;
     }
     return accept(target, withScheme, provider, args);
   }
 
   private static NameResolver accept(
       String target, URI uri, NameResolverProvider provider, NameResolver.Args args) {
-    NameResolver r;
+    @Nullable NameResolver r;
     try {
       r = provider.newNameResolver(uri, args);
     } catch (RuntimeException e) {
@@ -284,7 +296,7 @@ public final class ResolvedMembers implements AutoCloseable {
   }
 
   /** The member key of a resolved address, or null for address types that are not host:port. */
-  static String key(SocketAddress address) {
+  static @Nullable String key(SocketAddress address) {
     if (!(address instanceof InetSocketAddress isa)) {
       return null;
     }

@@ -1,19 +1,22 @@
 package dev.lifeline.grpc.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.time.Duration;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The wait between two attempts of one {@link EngineCall}: the backoff timer and, for a group call,
  * the group's wake-up when another call finds the active member. Whoever ends the wait first
  * (timer, wake-up, cancel) starts what follows; the others find the wait's token gone.
  *
- * <p>Thread-safe under its call's lock: {@link #pending} and {@link #token} are guarded by {@code
- * lock}, the owning {@code EngineCall}'s lock, which the methods marked so expect to be held.
+ * <p>Thread-safe: its state is guarded by {@code lock}, the owning {@code EngineCall}'s lock. Each
+ * method takes it (the call usually holds it already, so that a wait's start or end is atomic with
+ * the call's own state), except where it says it must be called without it.
  */
 final class RetryWait {
 
@@ -23,11 +26,13 @@ final class RetryWait {
   private final Runnable startAttempt;
   private final BooleanSupplier closed;
 
-  /** Guarded by lock: the scheduled attempt, if any. */
-  private Future<?> pending;
+  /** The scheduled attempt, if any. */
+  @GuardedBy("lock")
+  private @Nullable Future<?> pending;
 
-  /** Guarded by lock: identity of the current wait; whoever clears it starts what follows. */
-  private Object token;
+  /** Identity of the current wait; whoever clears it starts what follows. */
+  @GuardedBy("lock")
+  private @Nullable Object token;
 
   /**
    * @param closed whether the call is over; called with {@code lock} held
@@ -45,34 +50,37 @@ final class RetryWait {
     this.closed = closed;
   }
 
-  /** Guarded by lock. An attempt starts: the wait that led to it is over. */
+  /** An attempt starts: the wait that led to it is over. */
   void attemptStarting() {
-    pending = null;
-    token = null;
+    synchronized (lock) {
+      pending = null;
+      token = null;
+    }
   }
 
-  /** Guarded by lock. Ends the current wait, if any: no timer and no wake-up will act on it. */
+  /** Ends the current wait, if any: no timer and no wake-up will act on it. */
   void clear() {
-    if (pending != null) {
-      pending.cancel(false);
-      pending = null;
-    }
-    if (token != null) {
-      token = null;
-      GroupRoute route = handle.route();
-      if (route != null) {
-        route.stopWaiting();
+    synchronized (lock) {
+      if (pending != null) {
+        pending.cancel(false);
+        pending = null;
+      }
+      if (token != null) {
+        token = null;
+        GroupRoute route = handle.route();
+        if (route != null) {
+          route.stopWaiting();
+        }
       }
     }
   }
 
   /**
-   * Guarded by lock. Schedules the next attempt after {@code delay}; returns the wait's token, or
-   * {@code null} if the scheduler refused.
+   * Schedules the next attempt after {@code delay}; returns the wait's token, or {@code null} if
+   * the scheduler refused.
    */
-  Object schedule(Duration delay) {
+  @Nullable Object schedule(Duration delay) {
     Object t = new Object();
-    token = t;
     Runnable fire =
         () -> {
           synchronized (lock) {
@@ -86,11 +94,14 @@ final class RetryWait {
           }
           startAttempt.run();
         };
-    try {
-      pending = submit(fire, delay.toNanos());
-    } catch (RejectedExecutionException e) {
-      token = null;
-      return null;
+    synchronized (lock) {
+      token = t;
+      try {
+        pending = submit(fire, delay.toNanos());
+      } catch (RejectedExecutionException e) {
+        token = null;
+        return null;
+      }
     }
     return t;
   }

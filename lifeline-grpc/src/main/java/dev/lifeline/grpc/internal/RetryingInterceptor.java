@@ -10,6 +10,7 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs unary and server-streaming calls through a {@link CallPolicy}: retries, budget, breaker,
@@ -22,13 +23,14 @@ public final class RetryingInterceptor implements ClientInterceptor {
 
   private final CallPolicy policy;
   private final ScheduledExecutorService scheduler;
-  private final String target;
+  private final @Nullable String target;
 
   /**
    * @param target the target name for budgets, breakers and reports; {@code null} to use the
    *     channel's authority
    */
-  public RetryingInterceptor(CallPolicy policy, ScheduledExecutorService scheduler, String target) {
+  public RetryingInterceptor(
+      CallPolicy policy, ScheduledExecutorService scheduler, @Nullable String target) {
     this.policy = policy;
     this.scheduler = scheduler;
     this.target = target;
@@ -39,23 +41,23 @@ public final class RetryingInterceptor implements ClientInterceptor {
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
     String t = target != null ? target : next.authority();
     switch (method.getType()) {
-  case UNARY, SERVER_STREAMING -> {
-if (CallHandle.of(callOptions) != null) {
+      case UNARY, SERVER_STREAMING -> {
+        if (CallHandle.of(callOptions) != null) {
           // Already an attempt of an engine further out: one engine per call, never two.
           return next.newCall(method, callOptions);
         }
         return new EngineCall<>(policy, scheduler, t, method, callOptions, next);
-}
-  default -> {
-return new SimpleForwardingClientCall<ReqT, RespT>(next.newCall(method, callOptions)) {
+      }
+      default -> {
+        return new SimpleForwardingClientCall<ReqT, RespT>(next.newCall(method, callOptions)) {
           @Override
           public void start(Listener<RespT> listener, Metadata headers) {
             addStaticHeaders(policy.headers(), headers);
             super.start(listener, headers);
           }
         };
-}
-}
+      }
+    }
   }
 
   /** The engine's call for {@code method}, whose attempts go to {@code next}. */

@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +54,10 @@ public final class StickyRouter {
    * @param generation bumped each time a success moves {@code preferred}
    */
   private record State(
-      List<Member> members, Map<String, Member> byAddress, String preferred, long generation) {}
+      List<Member> members,
+      Map<String, Member> byAddress,
+      @Nullable String preferred,
+      long generation) {}
 
   final String group;
   final long deadMemberNanos;
@@ -157,7 +161,7 @@ public final class StickyRouter {
   }
 
   /** The member with this address, or null if it is not (or no longer) a member. */
-  Member member(String address) {
+  @Nullable Member member(@Nullable String address) {
     if (address == null) {
       return null;
     }
@@ -185,7 +189,7 @@ public final class StickyRouter {
    * The canonical {@code host:port} of an address whose host is an IP literal, or null for host
    * names (which are never looked up here) and unparsable input.
    */
-  static String canonical(String hostPort) {
+  static @Nullable String canonical(String hostPort) {
     int colon = hostPort.lastIndexOf(':');
     if (colon <= 0 || colon == hostPort.length() - 1) {
       return null;
@@ -209,9 +213,10 @@ public final class StickyRouter {
   }
 
   /** The member calls go to first, or null while the group has no members. */
-  Member preferredMember() {
+  @Nullable Member preferredMember() {
     State s = state;
-    return s.preferred == null ? null : s.byAddress().get(s.preferred);
+    String preferred = s.preferred();
+    return preferred == null ? null : s.byAddress().get(preferred);
   }
 
   /** Bumped each time a success moves {@link #preferredMember()} to another member. */
@@ -220,13 +225,13 @@ public final class StickyRouter {
   }
 
   /** The channel of the member calls go to first, or null while the group has no members. */
-  public Channel preferredChannel() {
+  public @Nullable Channel preferredChannel() {
     Member m = preferredMember();
     return m == null ? null : m.channel();
   }
 
   /** The address of the member calls go to first, or null while the group has no members. */
-  public String preferredAddress() {
+  public @Nullable String preferredAddress() {
     return state.preferred();
   }
 
@@ -269,7 +274,8 @@ public final class StickyRouter {
    */
   public <ReqT, RespT> ClientCall<ReqT, RespT> newAttempt(
       MethodDescriptor<ReqT, RespT> method, CallOptions options) {
-    CallHandle handle = CallHandle.of(options);
+    // Only attempts of an engine come here: the group channel routes nothing else.
+    CallHandle handle = Objects.requireNonNull(CallHandle.of(options), "CallHandle");
     GroupRoute route = handle.route();
     if (route == null) {
       route = new GroupRoute(this, handle);

@@ -1,5 +1,6 @@
 package dev.lifeline.grpc.internal;
 
+import dev.lifeline.core.internal.Check;
 import io.grpc.ConnectivityState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -74,7 +75,11 @@ final class TargetMeters {
 
   /** {@code reason} is one of "shutdown", "stuck_ready", "manual". */
   void rebuilt(String reason) {
-    rebuilds.get(reason).increment();
+    Counter c = rebuilds.get(reason);
+    if (c == null) {
+      throw Check.invalid("reason", reason, "one of " + REBUILD_REASONS);
+    }
+    c.increment();
   }
 
   void remove() {

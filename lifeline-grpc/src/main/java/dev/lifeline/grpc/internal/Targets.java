@@ -1,8 +1,10 @@
 package dev.lifeline.grpc.internal;
 
+import dev.lifeline.core.internal.Check;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /** Validates target strings before anything is built. Stateless and thread-safe. */
 public final class Targets {
@@ -17,12 +19,12 @@ public final class Targets {
    *
    * @throws IllegalArgumentException naming the target when it cannot be a gRPC target
    */
-  public static void validate(String target) {
+  public static void validate(@Nullable String target) {
     if (target == null) {
-      throw new IllegalArgumentException("target: null (expected: host:port or a URI)");
+      throw Check.invalid("target", null, "host:port or a URI");
     }
     if (target.isBlank()) {
-      throw new IllegalArgumentException("target: '' (expected: host:port or a URI)");
+      throw Check.invalid("target", "''", "host:port or a URI");
     }
     for (int i = 0; i < target.length(); i++) {
       if (Character.isWhitespace(target.charAt(i)) || Character.isISOControl(target.charAt(i))) {

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Call tracking for one call on a {@link ChannelSlot}: counts it in flight (and as waiting for a
@@ -27,7 +28,7 @@ final class TrackedCall<ReqT, RespT>
   private final MethodDescriptor<ReqT, RespT> method;
   private final AttemptEvidence evidence;
   private final long connectWaitNanos;
-  private volatile ScheduledFuture<?> connectTimer;
+  private volatile @Nullable ScheduledFuture<?> connectTimer;
   private volatile boolean notConnected;
 
   TrackedCall(

@@ -19,4 +19,7 @@
  *       failure), {@code TargetMeters}, {@code Targets}, {@code PlaintextFactory}.
  * </ul>
  */
+@NullMarked
 package dev.lifeline.grpc.internal;
+
+import org.jspecify.annotations.NullMarked;
