@@ -4,10 +4,7 @@ import com.google.common.util.concurrent.MoreExecutors;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CallReport;
-import dev.lifeline.core.StopReason;
-import dev.lifeline.core.spi.AttemptOutcome;
 import dev.lifeline.core.spi.CallExecution;
-import dev.lifeline.core.spi.Decision;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -48,22 +45,23 @@ import org.jspecify.annotations.Nullable;
  *       permit.
  * </ul>
  *
- * <p>Thread-safe: state is guarded by {@code lock}; listener callbacks are made outside it, one
- * attempt at a time, so the caller's listener sees them serialised.
+ * <p>Thread-safe: state is guarded by {@code lock}, shared with each attempt's {@link
+ * AttemptListener}, which turns the attempt's events into the call's next step; listener callbacks
+ * are made outside the lock, one attempt at a time, so the caller's listener sees them serialised.
  */
 final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
   private final CallPolicy policy;
   private final String target;
-  private final MethodDescriptor<ReqT, RespT> method;
+  final MethodDescriptor<ReqT, RespT> method;
   private final CallOptions callOptions;
   private final Channel next;
-  private final Context context;
+  final Context context;
   private final Executor executor;
-  private final CallHandle handle;
+  final CallHandle handle;
   private final Context.CancellationListener onContextCancelled = c -> contextCancelled();
-  private final Object lock = new Object();
-  private final RetryWait wait;
+  final Object lock = new Object();
+  final RetryWait wait;
 
   @GuardedBy("lock")
   private @Nullable Listener<RespT> listener;
@@ -82,19 +80,19 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private @Nullable CallExecution execution;
 
   @GuardedBy("lock")
-  private @Nullable ClientCall<ReqT, RespT> current;
+  @Nullable ClientCall<ReqT, RespT> current;
 
   @GuardedBy("lock")
   private boolean currentStarted;
 
   @GuardedBy("lock")
-  private boolean committed;
+  boolean committed;
 
   @GuardedBy("lock")
-  private boolean closed;
+  boolean closed;
 
   @GuardedBy("lock")
-  private @Nullable Status cancelStatus;
+  @Nullable Status cancelStatus;
 
   EngineCall(
       CallPolicy policy,
@@ -307,7 +305,7 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     RetryingInterceptor.addStaticHeaders(policy.headers(), replay.headers());
     Context previous = context.attach();
     try {
-      call.start(new AttemptListener(call, evidence), replay.headers());
+      call.start(new AttemptListener<>(this, call, evidence), replay.headers());
       int toRequest = 0;
       synchronized (lock) {
         // Everything requested so far: no message was delivered before this attempt, and later
@@ -386,7 +384,7 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   }
 
   /** The logical call is over: a group stops waking it and records it. */
-  private void ended(boolean succeeded) {
+  void ended(boolean succeeded) {
     context.removeListener(onContextCancelled);
     GroupRoute route = handle.route();
     if (route != null) {
@@ -396,158 +394,13 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
   /** The caller's listener: attempts start only after halfClose, which needs a started call. */
   @GuardedBy("lock")
-  private Listener<RespT> startedListener() {
+  Listener<RespT> startedListener() {
     return Objects.requireNonNull(listener, "listener");
   }
 
   /** The call's execution: the first attempt created it before it could report anything. */
   @GuardedBy("lock")
-  private CallExecution running() {
+  CallExecution running() {
     return Objects.requireNonNull(execution, "execution");
-  }
-
-  /** Receives one attempt's events. */
-  private final class AttemptListener extends ClientCall.Listener<RespT> {
-    private final ClientCall<ReqT, RespT> call;
-    private final AttemptEvidence evidence;
-
-    @GuardedBy("EngineCall.this.lock")
-    private @Nullable Metadata heldHeaders;
-
-    @GuardedBy("EngineCall.this.lock")
-    private boolean established;
-
-    AttemptListener(ClientCall<ReqT, RespT> call, AttemptEvidence evidence) {
-      this.call = call;
-      this.evidence = evidence;
-    }
-
-    @Override
-    public void onHeaders(Metadata h) {
-      Listener<RespT> l;
-      synchronized (lock) {
-        if (current != call || closed) {
-          return;
-        }
-        establish();
-        if (!committed) {
-          heldHeaders = h;
-          return;
-        }
-        l = startedListener();
-      }
-      l.onHeaders(h);
-    }
-
-    @Override
-    public void onMessage(RespT message) {
-      Listener<RespT> l;
-      Metadata toRelease = null;
-      synchronized (lock) {
-        if (current != call || closed) {
-          return;
-        }
-        establish();
-        if (!committed) {
-          committed = true;
-          toRelease = heldHeaders != null ? heldHeaders : new Metadata();
-          heldHeaders = null;
-        }
-        l = startedListener();
-      }
-      if (toRelease != null) {
-        l.onHeaders(toRelease);
-      }
-      l.onMessage(message);
-    }
-
-    /** A server stream is judged by the breaker once, when it is established. */
-    @GuardedBy("EngineCall.this.lock")
-    private void establish() {
-      if (!established && method.getType() == MethodDescriptor.MethodType.SERVER_STREAMING) {
-        established = true;
-        running().streamEstablished();
-      }
-    }
-
-    @Override
-    public void onReady() {
-      Listener<RespT> l;
-      synchronized (lock) {
-        if (current != call || closed) {
-          return;
-        }
-        l = startedListener();
-      }
-      l.onReady();
-    }
-
-    @Override
-    public void onClose(Status status, Metadata trailers) {
-      Listener<RespT> l;
-      Metadata released = null;
-      Object waiting = null;
-      boolean awaitGroup = false;
-      Status failed = null;
-      synchronized (lock) {
-        if (current != call || closed) {
-          return;
-        }
-        current = null;
-        l = startedListener();
-        CallExecution e = running();
-        if (status.isOk()) {
-          e.succeeded();
-          closed = true;
-          if (!committed) {
-            released = heldHeaders;
-          }
-        } else {
-          Decision decision = e.afterAttempt(outcome(status, trailers));
-          if (decision.retry()) {
-            waiting = wait.schedule(decision.delay());
-            awaitGroup = !decision.delay().isZero();
-          }
-          closed = waiting == null;
-          if (closed) {
-            CallReport report =
-                decision.retry()
-                    // The scheduler is shut down (its channel is closing): no retry can be made.
-                    ? e.abandon(StopReason.ATTEMPTS_EXHAUSTED)
-                    : decision.report();
-            failed = EngineDecisions.afterLastAttempt(report, status, cancelStatus, trailers);
-          }
-        }
-      }
-      if (waiting != null) {
-        if (awaitGroup) {
-          wait.awaitGroupChange(waiting);
-        }
-        return;
-      }
-      ended(status.isOk());
-      if (failed != null) {
-        l.onClose(failed, trailers);
-        return;
-      }
-      if (released != null) {
-        l.onHeaders(released);
-      }
-      l.onClose(status, trailers);
-    }
-
-    /** What the attempt's end means for the retry decision. */
-    @GuardedBy("EngineCall.this.lock")
-    private AttemptOutcome outcome(Status status, Metadata trailers) {
-      return EngineDecisions.outcome(
-          status,
-          trailers,
-          cancelStatus != null || context.isCancelled(),
-          evidence.isLocal(),
-          evidence.neverSent(),
-          handle.redirected(),
-          committed,
-          evidence.serverAnswered());
-    }
   }
 }

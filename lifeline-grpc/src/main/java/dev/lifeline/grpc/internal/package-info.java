@@ -3,12 +3,13 @@
  *
  * <ul>
  *   <li>The one call engine: {@code EngineCall} (a {@code ClientCall} that drives core's {@code
- *       CallExecution} attempt by attempt), {@code EngineDecisions} (its pure rules: what an
- *       attempt's end means for the retry rule, which status the caller sees), {@code RetryWait}
- *       (the wait between attempts), {@code RequestBuffer} (the request each attempt replays),
- *       {@code CallHandle} (what an attempt tells the channel below it), {@code AttemptEvidence}
- *       (client-local proof that an attempt never left), {@code Callbacks} and {@code FailedCall}
- *       (closes delivered on the call's executor).
+ *       CallExecution} attempt by attempt), {@code AttemptListener} (what one attempt's events mean
+ *       for the call), {@code EngineDecisions} (its pure rules: what an attempt's end means for the
+ *       retry rule, how the engine ends a call itself, which status the caller sees, each attempt's
+ *       deadline), {@code RetryWait} (the wait between attempts), {@code RequestBuffer} (the
+ *       request each attempt replays), {@code CallHandle} (what an attempt tells the channel below
+ *       it), {@code AttemptEvidence} (client-local proof that an attempt never left), {@code
+ *       Callbacks} and {@code FailedCall} (closes delivered on the call's executor).
  *   <li>Group routing: {@code StickyRouter} (the group's shared memory of its active member),
  *       {@code GroupRoute} (one call's route through the members), {@code ResolvedMembers}
  *       (membership from a name resolver).

@@ -8,11 +8,14 @@ import dev.lifeline.core.StopReason;
 import dev.lifeline.core.spi.AttemptOutcome;
 import dev.lifeline.grpc.GrpcFailures;
 import dev.lifeline.grpc.LifelineCallException;
+import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -293,5 +296,108 @@ class EngineDecisionsTest {
       String why, boolean timeout, Status.Code code) {
     Throwable cause = timeout ? new TimeoutException() : new IllegalStateException("shutdown");
     assertThat(EngineDecisions.contextCancelled(cause).getCode()).isEqualTo(code);
+  }
+
+  static Stream<Arguments> endings() {
+    Status mine = Status.CANCELLED.withDescription("user pressed stop");
+    Status expired = Status.DEADLINE_EXCEEDED.withDescription("io.grpc.Context deadline exceeded");
+    IllegalStateException thrown = new IllegalStateException("marshaller broke");
+    return Stream.of(
+        // why, ending, attempt made, expected stop reason, code, description, has report
+        Arguments.of(
+            "a caller's cancel between attempts is the caller's own status",
+            EngineDecisions.cancelledHere(mine),
+            true,
+            StopReason.CANCELLED,
+            Status.Code.CANCELLED,
+            "user pressed stop",
+            false),
+        Arguments.of(
+            "a deadline passed between attempts is a failure with its report",
+            EngineDecisions.cancelledHere(expired),
+            true,
+            StopReason.DEADLINE,
+            Status.Code.DEADLINE_EXCEEDED,
+            "io.grpc.Context deadline exceeded [svc svc/M failed",
+            true),
+        Arguments.of(
+            "a deadline passed before any attempt has no report to show",
+            EngineDecisions.cancelledHere(expired),
+            false,
+            StopReason.DEADLINE,
+            Status.Code.DEADLINE_EXCEEDED,
+            "io.grpc.Context deadline exceeded",
+            false),
+        Arguments.of(
+            "an open breaker with no other member left is unavailable, with the report",
+            EngineDecisions.breakerOpen(),
+            true,
+            StopReason.BREAKER_OPEN,
+            Status.Code.UNAVAILABLE,
+            "svc svc/M failed",
+            true),
+        Arguments.of(
+            "a failure on the retry path is internal, with the report",
+            EngineDecisions.failedOnRetryPath(null, thrown),
+            true,
+            StopReason.NON_RETRYABLE,
+            Status.Code.INTERNAL,
+            "lifeline: attempt failed on the client: java.lang.IllegalStateException",
+            true),
+        Arguments.of(
+            "a caller's cancel that raced a failure on the retry path wins",
+            EngineDecisions.failedOnRetryPath(mine, thrown),
+            true,
+            StopReason.CANCELLED,
+            Status.Code.CANCELLED,
+            "user pressed stop",
+            false));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("endings")
+  void aCallTheEngineEndsItselfStopsForItsReasonAndShowsTheReportUnlessCancelled(
+      String why,
+      EngineDecisions.Ending ending,
+      boolean attemptMade,
+      StopReason reason,
+      Status.Code code,
+      String description,
+      boolean hasReport) {
+    assertThat(ending.reason()).isEqualTo(reason);
+    Status s = ending.delivered(attemptMade ? report(ending.reason()) : null);
+    assertThat(s.getCode()).isEqualTo(code);
+    assertThat(s.getDescription()).startsWith(description);
+    assertThat(s.getCause() instanceof LifelineCallException).isEqualTo(hasReport);
+  }
+
+  /** A clock for deadlines that stands still, so that the time left is exact. */
+  private static final class FakeTicker extends Deadline.Ticker {
+    @Override
+    public long nanoTime() {
+      return 0;
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      nullValues = "-",
+      textBlock =
+          """
+          # why                                              | call ms | per attempt ms | expected ms
+          neither: the attempt has no deadline               | -       | -              | -
+          only the call's: the attempt keeps it              | 500     | -              | 500
+          only a per-attempt limit: it bounds the attempt    | -       | 200            | 200
+          a shorter per-attempt limit wins                   | 500     | 200            | 200
+          a call ending sooner than the limit wins           | 100     | 200            | 100
+          """)
+  void anAttemptEndsAtTheEarlierOfTheCallsDeadlineAndItsOwnLimit(
+      String why, Long callMs, Long perAttemptMs, Long expectedMs) {
+    Deadline.Ticker ticker = new FakeTicker();
+    Deadline call = callMs == null ? null : Deadline.after(callMs, TimeUnit.MILLISECONDS, ticker);
+    Optional<Duration> perAttempt = Optional.ofNullable(perAttemptMs).map(Duration::ofMillis);
+    Deadline d = EngineDecisions.attemptDeadline(call, perAttempt, ticker);
+    assertThat(d == null ? null : d.timeRemaining(TimeUnit.MILLISECONDS)).isEqualTo(expectedMs);
   }
 }
