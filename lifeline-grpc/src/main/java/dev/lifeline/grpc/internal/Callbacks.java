@@ -8,6 +8,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where Lifeline delivers the callbacks it makes up itself (a breaker that is open, a closed
@@ -46,7 +47,8 @@ public final class Callbacks {
 
   /** The executor for callbacks of a call made with {@code options}. */
   public static Executor executorOf(CallOptions options) {
-    Executor e = options.getExecutor();
+    // grpc's getter returns null when the caller chose no executor.
+    @Nullable Executor e = options.getExecutor();
     return e != null ? e : Shared.POOL;
   }
 

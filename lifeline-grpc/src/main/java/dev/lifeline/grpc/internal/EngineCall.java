@@ -51,6 +51,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
+  // Members without "private" are shared with the call's AttemptListeners, under lock.
   private final CallPolicy policy;
   private final String target;
   final MethodDescriptor<ReqT, RespT> method;
