@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * each newly opened bucket, so that it survives connection and bucket replacements. Every event is
  * also recorded in the store's {@link RevisionLog}.
  *
- * <p>Thread-safe: the subscription is guarded by this object's monitor.
+ * <p>Thread-safe: the subscription changes only under this object's monitor.
  */
 final class KeyWatch {
 

@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * was used. What to do with a missing or recreated bucket is decided by {@link #onMissing} and
  * {@link #epochChange}.
  *
- * <p>Thread-safe: the connection and the open bucket are guarded by one lock; network calls on an
- * already open bucket run outside it.
+ * <p>Thread-safe: the connection and the open bucket change only under one lock; network calls on
+ * an already open bucket run outside it.
  */
 public final class NatsBucket {
 
