@@ -10,6 +10,7 @@ import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -130,10 +131,11 @@ final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
         }
         owner.closed = waiting == null;
         if (owner.closed) {
+          // The scheduler is shut down (its channel is closing): no retry can be made. A call that
+          // decided to retry has not finished, so abandoning it always makes a report.
           CallReport report =
               decision.retry()
-                  // The scheduler is shut down (its channel is closing): no retry can be made.
-                  ? e.abandon(StopReason.ATTEMPTS_EXHAUSTED)
+                  ? Objects.requireNonNull(e.abandon(StopReason.ATTEMPTS_EXHAUSTED), "report")
                   : decision.report();
           failed = EngineDecisions.afterLastAttempt(report, status, owner.cancelStatus, trailers);
         }

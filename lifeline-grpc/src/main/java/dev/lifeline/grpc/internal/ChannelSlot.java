@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * calls wait for the channel to leave TRANSIENT_FAILURE it skips grpc's reconnect backoff on
  * Lifeline's own schedule, one reset loop per channel whatever the call rate.
  *
- * <p>Thread-safe. The counters are atomics; the driver's state is guarded by this slot's monitor.
+ * <p>Thread-safe. The counters are atomics; the driver's state changes only under this slot's
+ * monitor.
  */
 final class ChannelSlot {
 

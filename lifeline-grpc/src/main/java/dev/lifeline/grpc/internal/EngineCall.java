@@ -45,7 +45,7 @@ import org.jspecify.annotations.Nullable;
  *       permit.
  * </ul>
  *
- * <p>Thread-safe: state is guarded by {@code lock}, shared with each attempt's {@link
+ * <p>Thread-safe: state changes only under {@code lock}, shared with each attempt's {@link
  * AttemptListener}, which turns the attempt's events into the call's next step; listener callbacks
  * are made outside the lock, one attempt at a time, so the caller's listener sees them serialised.
  */

@@ -37,7 +37,7 @@ import org.jspecify.annotations.Nullable;
  *       members whose channel cannot connect come after those that can.
  * </ul>
  *
- * <p>Thread-safe: state is guarded by {@code this}; attempts of one call never overlap.
+ * <p>Thread-safe: state changes only under {@code this}; attempts of one call never overlap.
  */
 final class GroupRoute implements StickyRouter.Waiter {
 

@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. The hot path ({@link #newCall}) reads one volatile field and the channel's local
  * state; only creation, rebuilds and shrinking take {@link #lock}. The lease count and the linger
- * are guarded by this entry's monitor, taken while the pool holds its own lock (pool, then entry),
- * so that the pool's decisions about an entry stay atomic.
+ * change only under this entry's monitor, taken while the pool holds its own lock (pool, then
+ * entry), so that the pool's decisions about an entry stay atomic.
  */
 public final class ManagedTarget {
 

@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
  * The request of one {@link EngineCall}, buffered until {@code halfClose} so that each attempt can
  * replay it: the caller's headers, its messages and its compression choice.
  *
- * <p>Not thread-safe: its owning {@code EngineCall} holds it in a field guarded by the call's lock
- * and uses it only under that lock. A {@link Replay} is an immutable snapshot, sent without it.
+ * <p>Not thread-safe: its owning {@code EngineCall} uses it only under the call's lock. A {@link
+ * Replay} is an immutable snapshot, sent without it.
  */
 final class RequestBuffer<ReqT> {
 

@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * unknown address, and when every known member has failed a call.
  *
  * <p>Thread-safe: resolver callbacks run in one {@link SynchronizationContext}; the leases, the
- * scheduled refreshes and the closed flag are guarded by {@code lock}.
+ * scheduled refreshes and the closed flag change only under {@code lock}.
  */
 public final class ResolvedMembers implements AutoCloseable {
 

@@ -14,9 +14,9 @@ import org.jspecify.annotations.Nullable;
  * the group's wake-up when another call finds the active member. Whoever ends the wait first
  * (timer, wake-up, cancel) starts what follows; the others find the wait's token gone.
  *
- * <p>Thread-safe: its state is guarded by {@code lock}, the owning {@code EngineCall}'s lock. Each
- * method takes it (the call usually holds it already, so that a wait's start or end is atomic with
- * the call's own state), except where it says it must be called without it.
+ * <p>Thread-safe: its state changes only under {@code lock}, the owning {@code EngineCall}'s lock.
+ * Each method takes it (the call usually holds it already, so that a wait's start or end is atomic
+ * with the call's own state), except where it says it must be called without it.
  */
 final class RetryWait {
 
