@@ -8,7 +8,6 @@ import dev.lifeline.core.spi.CallExecution;
 import dev.lifeline.core.spi.Decision;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -47,11 +46,11 @@ final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
   public void onHeaders(Metadata h) {
     ClientCall.Listener<RespT> l;
     synchronized (owner.lock) {
-      if (owner.current != call || owner.closed) {
+      if (!owner.isLive(call)) {
         return;
       }
       establish();
-      if (!owner.committed) {
+      if (!owner.isCommitted()) {
         heldHeaders = h;
         return;
       }
@@ -65,12 +64,11 @@ final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
     ClientCall.Listener<RespT> l;
     Metadata toRelease = null;
     synchronized (owner.lock) {
-      if (owner.current != call || owner.closed) {
+      if (!owner.isLive(call)) {
         return;
       }
       establish();
-      if (!owner.committed) {
-        owner.committed = true;
+      if (owner.commit()) {
         toRelease = heldHeaders != null ? heldHeaders : new Metadata();
         heldHeaders = null;
       }
@@ -85,7 +83,7 @@ final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
   /** A server stream is judged by the breaker once, when it is established. */
   @GuardedBy("owner.lock")
   private void establish() {
-    if (!established && owner.method.getType() == MethodDescriptor.MethodType.SERVER_STREAMING) {
+    if (!established && owner.isServerStreaming()) {
       established = true;
       owner.running().streamEstablished();
     }
@@ -95,7 +93,7 @@ final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
   public void onReady() {
     ClientCall.Listener<RespT> l;
     synchronized (owner.lock) {
-      if (owner.current != call || owner.closed) {
+      if (!owner.isLive(call)) {
         return;
       }
       l = owner.startedListener();
@@ -111,16 +109,16 @@ final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
     boolean awaitGroup = false;
     Status failed = null;
     synchronized (owner.lock) {
-      if (owner.current != call || owner.closed) {
+      if (!owner.isLive(call)) {
         return;
       }
-      owner.current = null;
+      owner.attemptOver();
       l = owner.startedListener();
       CallExecution e = owner.running();
       if (status.isOk()) {
         e.succeeded();
-        owner.closed = true;
-        if (!owner.committed) {
+        owner.markClosed();
+        if (!owner.isCommitted()) {
           released = heldHeaders;
         }
       } else {
@@ -129,15 +127,15 @@ final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
           waiting = owner.wait.schedule(decision.delay());
           awaitGroup = !decision.delay().isZero();
         }
-        owner.closed = waiting == null;
-        if (owner.closed) {
+        if (waiting == null) {
+          owner.markClosed();
           // The scheduler is shut down (its channel is closing): no retry can be made. A call that
           // decided to retry has not finished, so abandoning it always makes a report.
           CallReport report =
               decision.retry()
                   ? Objects.requireNonNull(e.abandon(StopReason.ATTEMPTS_EXHAUSTED), "report")
                   : decision.report();
-          failed = EngineDecisions.afterLastAttempt(report, status, owner.cancelStatus, trailers);
+          failed = EngineDecisions.afterLastAttempt(report, status, owner.cancelStatus(), trailers);
         }
       }
     }
@@ -164,11 +162,11 @@ final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
     return EngineDecisions.outcome(
         status,
         trailers,
-        owner.cancelStatus != null || owner.context.isCancelled(),
+        owner.cancelledByCaller(),
         evidence.isLocal(),
         evidence.neverSent(),
-        owner.handle.redirected(),
-        owner.committed,
+        owner.redirected(),
+        owner.isCommitted(),
         evidence.serverAnswered());
   }
 }

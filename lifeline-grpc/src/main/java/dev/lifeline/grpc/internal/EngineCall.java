@@ -51,16 +51,16 @@ import org.jspecify.annotations.Nullable;
  */
 final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
-  // Members without "private" are shared with the call's AttemptListeners, under lock.
   private final CallPolicy policy;
   private final String target;
-  final MethodDescriptor<ReqT, RespT> method;
+  private final MethodDescriptor<ReqT, RespT> method;
   private final CallOptions callOptions;
   private final Channel next;
-  final Context context;
+  private final Context context;
   private final Executor executor;
-  final CallHandle handle;
+  private final CallHandle handle;
   private final Context.CancellationListener onContextCancelled = c -> contextCancelled();
+  // Shared with the call's AttemptListeners, which act on the call through the methods below.
   final Object lock = new Object();
   final RetryWait wait;
 
@@ -81,19 +81,19 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private @Nullable CallExecution execution;
 
   @GuardedBy("lock")
-  @Nullable ClientCall<ReqT, RespT> current;
+  private @Nullable ClientCall<ReqT, RespT> current;
 
   @GuardedBy("lock")
   private boolean currentStarted;
 
   @GuardedBy("lock")
-  boolean committed;
+  private boolean committed;
 
   @GuardedBy("lock")
-  boolean closed;
+  private boolean closed;
 
   @GuardedBy("lock")
-  @Nullable Status cancelStatus;
+  private @Nullable Status cancelStatus;
 
   EngineCall(
       CallPolicy policy,
@@ -391,6 +391,64 @@ final class EngineCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (route != null) {
       route.callEnded(succeeded);
     }
+  }
+
+  // What an AttemptListener may ask and change of its call, with the lock held.
+
+  /** Whether {@code attempt} is still the call's attempt, and the call is not over. */
+  @GuardedBy("lock")
+  boolean isLive(ClientCall<ReqT, RespT> attempt) {
+    return current == attempt && !closed;
+  }
+
+  /** The attempt in flight ended; what follows is decided by the caller of this. */
+  @GuardedBy("lock")
+  void attemptOver() {
+    current = null;
+  }
+
+  /** The call is over: no further attempt, cancel or wake-up acts on it. */
+  @GuardedBy("lock")
+  void markClosed() {
+    closed = true;
+  }
+
+  /** Whether a response message reached the caller: the call is then never retried. */
+  @GuardedBy("lock")
+  boolean isCommitted() {
+    return committed;
+  }
+
+  /** Commits the call to its current attempt; false if it already was. */
+  @GuardedBy("lock")
+  boolean commit() {
+    if (committed) {
+      return false;
+    }
+    committed = true;
+    return true;
+  }
+
+  /** The status of the caller's cancel, or {@code null} if it did not cancel. */
+  @GuardedBy("lock")
+  @Nullable Status cancelStatus() {
+    return cancelStatus;
+  }
+
+  /** Whether the caller cancelled the call or its Context: nothing is retried then. */
+  @GuardedBy("lock")
+  boolean cancelledByCaller() {
+    return cancelStatus != null || context.isCancelled();
+  }
+
+  /** Whether the group routed the current attempt to another member (a failover hop). */
+  boolean redirected() {
+    return handle.redirected();
+  }
+
+  /** Whether the call is a server stream, which the breaker judges once it is established. */
+  boolean isServerStreaming() {
+    return method.getType() == MethodDescriptor.MethodType.SERVER_STREAMING;
   }
 
   /** The caller's listener: attempts start only after halfClose, which needs a started call. */
