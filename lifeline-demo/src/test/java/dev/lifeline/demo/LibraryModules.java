@@ -49,7 +49,10 @@ final class LibraryModules {
           "org.apache.hc.client5.http.classic.HttpClient",
           "org.apache.hc.core5.http.Header",
           "io.nats.client.Nats",
-          "org.awaitility.Awaitility");
+          "org.awaitility.Awaitility",
+          // Every library module requires it statically and transitively, so a module that reads
+          // one compiles only with JSpecify's annotations on its module path.
+          "org.jspecify.annotations.NullMarked");
 
   private LibraryModules() {}
 
