@@ -158,7 +158,7 @@ public final class Timeline {
         return;
       }
     }
-    throw new IllegalArgumentException("fault: " + name + " (not injected)");
+    throw Check.invalid("fault", name, "the name of a fault injected before");
   }
 
   /**

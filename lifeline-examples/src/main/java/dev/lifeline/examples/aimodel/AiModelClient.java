@@ -173,7 +173,8 @@ public final class AiModelClient implements AutoCloseable {
      * @throws IllegalArgumentException if blank
      */
     public Builder target(String target) {
-      if (target == null || target.isBlank()) {
+      Objects.requireNonNull(target, "target");
+      if (target.isBlank()) {
         throw Check.invalid("target", "'" + target + "'", "host:port");
       }
       this.target = target;
