@@ -50,8 +50,8 @@ final class LibraryModules {
           "org.apache.hc.core5.http.Header",
           "io.nats.client.Nats",
           "org.awaitility.Awaitility",
-          // Every library module requires it statically and transitively, so a module that reads
-          // one compiles only with JSpecify's annotations on its module path.
+          // Read with "requires static transitive": an application compiles against the nullness
+          // annotations of Lifeline's API (Maven brings the jar as a compile dependency).
           "org.jspecify.annotations.NullMarked");
 
   private LibraryModules() {}
