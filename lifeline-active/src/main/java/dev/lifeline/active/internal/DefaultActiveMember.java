@@ -91,12 +91,13 @@ public final class DefaultActiveMember implements ActiveMember {
       this.scheduler = scheduler;
       this.ownsScheduler = false;
     }
-    this.metrics = new MemberMetrics(registry, group, id, this);
+    this.metrics = new MemberMetrics(registry, group, id);
     this.events = new RoleEvents(id);
     this.state =
         new ElectionState(group, holder, opts, ticker, this.scheduler, lock, metrics, events);
     this.loop =
         new ElectionLoop(group, holder, store, opts, ticker, this.scheduler, lock, state, metrics);
+    metrics.registerRole(this);
   }
 
   @Override

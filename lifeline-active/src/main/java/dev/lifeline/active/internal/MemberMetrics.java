@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The meters of one member (see {@link ActiveMember} for their names), and the counts its {@link
@@ -16,7 +17,11 @@ import java.util.concurrent.atomic.AtomicLong;
 final class MemberMetrics {
 
   private final MeterRegistry registry;
-  private final Gauge roleGauge;
+  private final Tags tags;
+
+  /** Registered last, once the member it reads is complete; null before. */
+  private volatile @Nullable Gauge roleGauge;
+
   private final Counter wonCounter;
   private final Counter lostCounter;
   private final Counter renewFailures;
@@ -27,22 +32,11 @@ final class MemberMetrics {
   private final AtomicLong renewFailuresCount = new AtomicLong();
   private final AtomicLong stepDownsCount = new AtomicLong();
 
-  MemberMetrics(MeterRegistry registry, GroupId group, String id, ActiveMember member) {
-    Tags tags = Tags.of("service", group.service(), "group", group.group(), "member", id);
+  MemberMetrics(MeterRegistry registry, GroupId group, String id) {
+    this.tags = Tags.of("service", group.service(), "group", group.group(), "member", id);
     this.registry = registry;
-    // A member restarted under the same id (after a crash, without close) would otherwise get the
-    // old incarnation's gauge back from the registry, still reading the dead object.
-    Gauge previous = registry.find("lifeline.active.role").tags(tags).gauge();
-    if (previous != null) {
-      registry.remove(previous);
-    }
-    this.roleGauge =
-        Gauge.builder("lifeline.active.role", member, m -> m.isActive() ? 1 : 0)
-            .description("1 while this member is ACTIVE, 0 while STANDBY")
-            .tags(tags)
-            .register(registry);
-    wonCounter = elections(tags, "won");
-    lostCounter = elections(tags, "lost");
+    wonCounter = elections("won");
+    lostCounter = elections("lost");
     renewFailures =
         Counter.builder("lifeline.active.renew.failures")
             .description("Heartbeats that could not renew the lease")
@@ -60,7 +54,25 @@ final class MemberMetrics {
             .register(registry);
   }
 
-  private Counter elections(Tags tags, String result) {
+  /**
+   * Registers the role gauge of {@code member}; call it once the member is fully built, since the
+   * registry may read the gauge at any time from then on.
+   */
+  void registerRole(ActiveMember member) {
+    // A member restarted under the same id (after a crash, without close) would otherwise get the
+    // old incarnation's gauge back from the registry, still reading the dead object.
+    Gauge previous = registry.find("lifeline.active.role").tags(tags).gauge();
+    if (previous != null) {
+      registry.remove(previous);
+    }
+    roleGauge =
+        Gauge.builder("lifeline.active.role", member, m -> m.isActive() ? 1 : 0)
+            .description("1 while this member is ACTIVE, 0 while STANDBY")
+            .tags(tags)
+            .register(registry);
+  }
+
+  private Counter elections(String result) {
     return Counter.builder("lifeline.active.elections")
         .description("Lease acquisitions tried, by result")
         .tags(tags)
@@ -110,9 +122,10 @@ final class MemberMetrics {
 
   /** Removes this incarnation's gauge, unless a successor under the same id replaced it. */
   void unregister() {
-    if (registry.find(roleGauge.getId().getName()).tags(roleGauge.getId().getTags()).gauge()
-        == roleGauge) {
-      registry.remove(roleGauge);
+    Gauge mine = roleGauge;
+    if (mine != null
+        && registry.find(mine.getId().getName()).tags(mine.getId().getTags()).gauge() == mine) {
+      registry.remove(mine);
     }
   }
 }
