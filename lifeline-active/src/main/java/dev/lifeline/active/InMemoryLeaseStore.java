@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * object starts again at 1, so downstream systems fenced across JVM restarts need the NATS store. A
  * lease of another incarnation of the same member id is foreign, like any other holder's.
  *
- * <p>Thread-safe: all state is guarded by {@code this}; listeners are called outside the lock.
+ * <p>Thread-safe: all state changes only under this object's monitor; listeners are called outside
+ * it.
  */
 public final class InMemoryLeaseStore implements LeaseStore {
 

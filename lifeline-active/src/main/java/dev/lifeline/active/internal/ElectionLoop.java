@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * the answers mean is decided by {@link ElectionRules} and applied by {@link ElectionState}; this
  * class schedules the next tick, backs off while the store is unreachable and logs.
  *
- * <p>Thread-safe: its own state is guarded by the member's lock. Nothing a store or a listener
+ * <p>Thread-safe: its own state changes only under the member's lock. Nothing a store or a listener
  * throws ends the loop.
  */
 final class ElectionLoop {

@@ -64,10 +64,17 @@ final class ElectionState {
   private final RoleEvents events;
   private final HeldCalls heldCalls;
 
-  /** The running tenure, or null. Written under {@link #lock}; read anywhere. */
+  /**
+   * The running tenure, or null. Volatile, not locked: every exclusive call and every permit check
+   * reads it, and must not queue behind a renewal. Changes happen under {@link #lock} with the
+   * role.
+   */
   private volatile @Nullable Tenure tenure;
 
-  /** Set once a close begins: no more admissions. Written under {@link #lock}; read anywhere. */
+  /**
+   * Set once a close begins: no more admissions. Volatile for the same reason as {@link #tenure};
+   * set under {@link #lock}, so that an admission holding the lock sees it or precedes it.
+   */
   private volatile boolean closing;
 
   @GuardedBy("lock")
