@@ -135,7 +135,7 @@ class ElectionRulesTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("acquires")
-  void anAcquiresAnswerMeans(
+  void theAnswerToAnAcquireMeans(
       String situation,
       Acquisition answer,
       LeaseEvent latestForeign,
@@ -189,7 +189,7 @@ class ElectionRulesTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("renewals")
-  void aRenewalsAnswerMeans(
+  void theAnswerToARenewalMeans(
       String situation,
       boolean stillHeld,
       Optional<Lease> answer,
