@@ -4,6 +4,7 @@ import dev.lifeline.core.FailureKind;
 import dev.lifeline.core.internal.Check;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import java.util.Optional;
 import java.net.ConnectException;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
@@ -105,23 +106,23 @@ public final class GrpcFailures {
 
   /**
    * The server's pushback from trailers: the delay it asks for, a negative duration if it asks not
-   * to retry (negative or malformed value, as gRFC A6 says), or {@code null} if absent.
+   * to retry (negative or malformed value, as gRFC A6 says), or empty if absent.
    */
-  public static @Nullable Duration pushback(@Nullable Metadata trailers) {
+  public static Optional<Duration> pushback(@Nullable Metadata trailers) {
     if (trailers == null) {
-      return null;
+      return Optional.empty();
     }
     @Nullable String v = trailers.get(RETRY_PUSHBACK_MS);
     if (v == null) {
-      return null;
+      return Optional.empty();
     }
     try {
       // grpc itself reads the value as an int; a larger one is read as "as long as it takes", and
       // the engine then stops if the call's deadline (or an hour) cannot cover it.
       long ms = Long.parseLong(v.trim());
-      return Duration.ofMillis(ms < 0 ? -1 : ms);
+      return Optional.of(Duration.ofMillis(ms < 0 ? -1 : ms));
     } catch (NumberFormatException e) {
-      return Duration.ofMillis(-1);
+      return Optional.of(Duration.ofMillis(-1));
     }
   }
 

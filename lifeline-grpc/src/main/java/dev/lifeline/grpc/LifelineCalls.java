@@ -12,6 +12,7 @@ import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -102,9 +103,9 @@ public final class LifelineCalls {
     return scheduler;
   }
 
-  /** The fixed target name, or {@code null} if the channel's authority is used. */
-  public @Nullable String target() {
-    return target;
+  /** The fixed target name; empty if the channel's authority is used. */
+  public Optional<String> target() {
+    return Optional.ofNullable(target);
   }
 
   /**

@@ -258,11 +258,11 @@ public final class StickyGroupChannel extends Channel implements AutoCloseable {
   }
 
   /**
-   * The address of the member calls currently go to first; {@code null} only while a channel built
-   * with {@link Builder#target} has not resolved any member yet.
+   * The address of the member calls currently go to first; empty only while a channel built with
+   * {@link Builder#target} has not resolved any member yet.
    */
-  public @Nullable String preferredMember() {
-    return router.preferredAddress();
+  public Optional<String> preferredMember() {
+    return Optional.ofNullable(router.preferredAddress());
   }
 
   /**

@@ -216,7 +216,7 @@ class StickyGroupChannelTest {
     assertThat(hits.get("b").get()).as("no detour through b").isZero();
     assertThat(get(call(CallOptions.DEFAULT))).isEqualTo("c");
     assertThat(hits.get("a").get()).as("steady state goes straight to c").isEqualTo(1);
-    assertThat(sticky.preferredMember()).isEqualTo("c");
+    assertThat(sticky.preferredMember()).contains("c");
     assertThat(registry.get("lifeline.sticky.not_active").counter().count()).isEqualTo(1.0);
     assertThat(registry.get("lifeline.sticky.retries").summary().totalAmount()).isEqualTo(1.0);
     assertThat(registry.get("lifeline.sticky.failover.latency").timer().count()).isEqualTo(1);

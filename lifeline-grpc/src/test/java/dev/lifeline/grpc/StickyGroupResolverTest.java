@@ -214,7 +214,7 @@ class StickyGroupResolverTest {
     provider.resolver().push(at("a"), at("b"));
     assertThat(sticky.members()).containsExactly("a:1", "b:1");
     assertThat(get(call(CallOptions.DEFAULT))).isEqualTo("b");
-    assertThat(sticky.preferredMember()).isEqualTo("b:1");
+    assertThat(sticky.preferredMember()).contains("b:1");
     assertThat(factoryCalls).containsExactly("a:1", "b:1");
   }
 
@@ -253,7 +253,7 @@ class StickyGroupResolverTest {
     r.push(at("b"), at("c"));
     assertThat(sticky.members()).containsExactly("b:1", "c:1");
     assertThat(channelOfA.isShutdown()).isTrue();
-    assertThat(sticky.preferredMember()).as("a is gone: first member").isEqualTo("b:1");
+    assertThat(sticky.preferredMember()).as("a is gone: first member").contains("b:1");
     assertThat(get(call(CallOptions.DEFAULT))).isEqualTo("b");
     assertThat(factoryCalls).as("b kept its channel").containsExactly("a:1", "b:1");
   }
@@ -274,7 +274,7 @@ class StickyGroupResolverTest {
     assertThat(get(f)).isEqualTo("a");
     assertThat(sticky.preferredMember())
         .as("a removed member never becomes preferred")
-        .isEqualTo("b:1");
+        .contains("b:1");
   }
 
   @Test
@@ -300,7 +300,7 @@ class StickyGroupResolverTest {
     sticky = builder().build();
     ListenableFuture<String> f = call(withDeadline());
     assertThat(f).isNotDone();
-    assertThat(sticky.preferredMember()).isNull();
+    assertThat(sticky.preferredMember()).isEmpty();
     awaitWaiting(1); // the first attempt failed locally: nothing sent, a backoff follows
     provider.resolver().push(at("a"));
     assertThat(get(f)).as("woken by the members, without waiting out the backoff").isEqualTo("a");
@@ -537,7 +537,7 @@ class StickyGroupResolverTest {
                   .get(10, TimeUnit.SECONDS))
           .isEqualTo("c");
     }
-    assertThat(sticky.preferredMember()).isEqualTo(activeAddress[0]);
+    assertThat(sticky.preferredMember()).contains(activeAddress[0]);
     assertThat(hits.get("c").get()).isEqualTo(5);
     assertThat(hits.get("b").get()).as("only the first call needed b's hint").isEqualTo(1);
   }

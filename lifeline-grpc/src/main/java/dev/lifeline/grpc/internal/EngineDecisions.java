@@ -87,7 +87,7 @@ final class EngineDecisions {
     }
     AttemptOutcome outcome =
         AttemptOutcome.failure(kind, GrpcFailures.describe(status))
-            .pushback(GrpcFailures.pushback(trailers));
+            .pushback(GrpcFailures.pushback(trailers).orElse(null));
     if (local) {
       // Failed here, before anything existed: says nothing about any server, so the breaker
       // records nothing.
