@@ -18,4 +18,7 @@
  * <p>Each class states its thread safety; the client and the resolvers are thread-safe, an {@code
  * Exchange} belongs to one request.
  */
+@NullMarked
 package dev.lifeline.http.internal;
+
+import org.jspecify.annotations.NullMarked;
