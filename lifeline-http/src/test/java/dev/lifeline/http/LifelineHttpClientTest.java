@@ -14,11 +14,9 @@ import dev.lifeline.http.TestHttpServer.Reply;
 import dev.lifeline.testing.FakeClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -289,27 +287,16 @@ class LifelineHttpClientTest {
   }
 
   @Test
-  void aServerAnsweringGarbageGivesATypedError() throws Exception {
-    try (ServerSocket garbage = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
-      Thread t =
-          new Thread(
-              () -> {
-                for (int i = 0; i < 3; i++) {
-                  try (Socket s = garbage.accept()) {
-                    InputStream in = s.getInputStream();
-                    in.read(new byte[4096]);
-                    OutputStream out = s.getOutputStream();
-                    out.write(
-                        "this is not http at all\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                  } catch (Exception e) {
-                    return;
-                  }
-                }
-              });
-      t.setDaemon(true);
-      t.start();
-      client(config("http://127.0.0.1:" + garbage.getLocalPort(), RetryPolicy.noRetry()));
+  void aServerAnsweringGarbageGivesATypedError() {
+    try (RawServer garbage =
+        new RawServer(
+            s -> {
+              RawServer.readHead(s.getInputStream());
+              OutputStream out = s.getOutputStream();
+              out.write("this is not http at all\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+              out.flush();
+            })) {
+      client(config(garbage.baseUrl("http"), RetryPolicy.noRetry()));
       LifelineHttpException e =
           catchThrowableOfType(
               LifelineHttpException.class, () -> client.execute(HttpRequest.get("/x")));

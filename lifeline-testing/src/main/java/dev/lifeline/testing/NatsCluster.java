@@ -1,5 +1,7 @@
 package dev.lifeline.testing;
 
+import static java.util.stream.Collectors.joining;
+
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.lifeline.core.internal.Check;
 import java.io.File;
@@ -207,7 +209,12 @@ public final class NatsCluster implements AutoCloseable {
     return nodes.stream()
         .filter(n -> n.name().equals(name))
         .findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("node: '" + name + "' (no such node)"));
+        .orElseThrow(
+            () ->
+                Check.invalid(
+                    "node",
+                    "'" + name + "'",
+                    "one of " + nodes.stream().map(Node::name).collect(joining(", "))));
   }
 
   /** The nodes' real client URLs, bypassing every proxy: for an observer that faults never cut. */

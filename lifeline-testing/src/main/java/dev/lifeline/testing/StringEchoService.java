@@ -122,7 +122,7 @@ public final class StringEchoService {
 
   private void handle(String request, StreamObserver<String> response) {
     calls.incrementAndGet();
-    @Nullable Status fail;
+    Status fail;
     synchronized (lock) {
       if (holding) {
         held.add(response);
