@@ -43,8 +43,7 @@ class RedactTest {
                 "/x?api_key=SECRET-1",
                 Map.of("authorization", "Bearer tok-1234"),
                 Map.of("x-api-token", "sk-5678")))
-        .isEqualTo(
-            "IOException: GET /x?api_key=<redacted> sent Bearer <redacted> and key <redacted>");
+        .isEqualTo("IOException: GET /x?api_key=<redacted> sent <redacted> and key <redacted>");
     assertThat(Redact.exception(new IllegalStateException(), "/x", Map.of(), Map.of()))
         .as("no message: the class alone")
         .isEqualTo("IllegalStateException");
