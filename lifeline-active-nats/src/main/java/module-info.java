@@ -3,7 +3,6 @@ module dev.lifeline.active.nats {
   // Annotations only: nullness (JSpecify) and lock contracts (Error Prone), checked at build time.
   requires static transitive org.jspecify;
   requires static com.google.errorprone.annotations;
-
   requires transitive dev.lifeline.active;
   requires transitive io.nats.jnats;
   requires org.slf4j;

@@ -1,7 +1,9 @@
 package dev.lifeline.core;
 
+import dev.lifeline.core.internal.Check;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One attempt of a logical call.
@@ -14,13 +16,15 @@ import java.util.Objects;
  * @param duration how long the attempt took
  */
 public record Attempt(
-    int number, String status, FailureKind kind, Duration delayBefore, Duration duration) {
+    int number,
+    String status,
+    @Nullable FailureKind kind,
+    Duration delayBefore,
+    Duration duration) {
 
   /** Validates the fields. */
   public Attempt {
-    if (number < 1) {
-      throw new IllegalArgumentException("number: " + number + " (expected: >= 1)");
-    }
+    Check.atLeast("number", number, 1);
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(delayBefore, "delayBefore");
     Objects.requireNonNull(duration, "duration");

@@ -1,9 +1,10 @@
 package dev.lifeline.core;
 
+import dev.lifeline.core.internal.Check;
 import java.time.Duration;
 import java.util.Objects;
-import org.jspecify.annotations.Nullable;
 import java.util.function.DoubleSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An exponential backoff: retry {@code n} waits {@code initial × multiplier^(n-1)}, capped at
@@ -33,11 +34,9 @@ public final class Backoff {
   public static Backoff exponential(Duration initial, Duration max) {
     Objects.requireNonNull(initial, "initial");
     Objects.requireNonNull(max, "max");
-    if (initial.isNegative()) {
-      throw new IllegalArgumentException("initial: " + initial + " (expected: >= 0)");
-    }
+    Check.atLeast("initial", initial, Duration.ZERO);
     if (max.compareTo(initial) < 0) {
-      throw new IllegalArgumentException("max: " + max + " (expected: >= initial " + initial + ")");
+      throw Check.invalid("max", max, ">= initial " + initial);
     }
     return new Backoff(initial, max, 2.0, Jitter.proportional(0.2));
   }
@@ -53,10 +52,7 @@ public final class Backoff {
    * @throws IllegalArgumentException if {@code multiplier < 1} or not finite
    */
   public Backoff withMultiplier(double multiplier) {
-    if (!(multiplier >= 1 && multiplier <= 100)) {
-      throw new IllegalArgumentException(
-          "multiplier: " + multiplier + " (expected: >= 1 and <= 100)");
-    }
+    Check.inRange("multiplier", multiplier, 1, 100);
     return new Backoff(initial, max, multiplier, jitter);
   }
 
@@ -73,9 +69,7 @@ public final class Backoff {
    * @throws IllegalArgumentException if {@code retryNumber < 1}
    */
   public Duration delay(int retryNumber, DoubleSupplier random) {
-    if (retryNumber < 1) {
-      throw new IllegalArgumentException("retryNumber: " + retryNumber + " (expected: >= 1)");
-    }
+    Check.atLeast("retryNumber", retryNumber, 1);
     double base = initial.toNanos() * Math.pow(multiplier, retryNumber - 1);
     long capped = (long) Math.min(base, (double) max.toNanos());
     long jittered = jitter.apply(capped, random.getAsDouble());

@@ -1,5 +1,6 @@
 package dev.lifeline.core;
 
+import dev.lifeline.core.internal.Check;
 import dev.lifeline.core.internal.CoreAccess;
 import dev.lifeline.core.internal.PolicyRuntime;
 import dev.lifeline.core.spi.CallExecution;
@@ -15,6 +16,7 @@ import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything that decides how a client's logical calls are attempted, shared by the gRPC and HTTP
@@ -54,8 +56,8 @@ public final class CallPolicy {
     CoreAccess.runtimes(p -> p.runtime);
   }
 
-  private CallPolicy(Builder b) {
-    this.service = b.service;
+  private CallPolicy(Builder b, String service) {
+    this.service = service;
     this.retryPolicy = b.retryPolicy;
     this.methodPolicies = Collections.unmodifiableMap(new HashMap<>(b.methodPolicies));
     // Default breakers report to this policy's registry, not the global one.
@@ -122,11 +124,11 @@ public final class CallPolicy {
 
   /** Builds a {@link CallPolicy}. Not thread-safe. */
   public static final class Builder {
-    private String service;
+    private @Nullable String service;
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
     private final Map<String, RetryPolicy> methodPolicies = new HashMap<>();
-    private Supplier<RetryBudget> budgetFactory;
-    private CircuitBreakers breakers;
+    private @Nullable Supplier<RetryBudget> budgetFactory;
+    private @Nullable CircuitBreakers breakers;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private MeterRegistry meters = Metrics.globalRegistry;
     private Ticker ticker = Ticker.system();
@@ -140,10 +142,7 @@ public final class CallPolicy {
      * @throws IllegalArgumentException if blank
      */
     public Builder service(String service) {
-      if (service == null || service.isBlank()) {
-        throw new IllegalArgumentException("service: '" + service + "' (expected: non-blank)");
-      }
-      this.service = service;
+      this.service = Check.nonBlank("service", service);
       return this;
     }
 
@@ -160,9 +159,7 @@ public final class CallPolicy {
      * @throws IllegalArgumentException if {@code method} is blank
      */
     public Builder retryPolicy(String method, RetryPolicy policy) {
-      if (method == null || method.isBlank()) {
-        throw new IllegalArgumentException("method: '" + method + "' (expected: non-blank)");
-      }
+      Check.nonBlank("method", method);
       methodPolicies.put(method, Objects.requireNonNull(policy, "retryPolicy"));
       return this;
     }
@@ -199,8 +196,7 @@ public final class CallPolicy {
      */
     public Builder header(String name, String value) {
       if (name == null || name.isBlank() || !name.equals(name.toLowerCase(Locale.ROOT))) {
-        throw new IllegalArgumentException(
-            "header name: '" + name + "' (expected: non-blank lower-case)");
+        throw Check.invalid("header name", "'" + name + "'", "non-blank lower-case");
       }
       headers.put(name, Objects.requireNonNull(value, "header value of " + name));
       return this;
@@ -230,10 +226,11 @@ public final class CallPolicy {
      * @throws IllegalStateException if no service was set
      */
     public CallPolicy build() {
-      if (service == null) {
+      String s = service;
+      if (s == null) {
         throw new IllegalStateException("service: null (expected: set with service(name))");
       }
-      return new CallPolicy(this);
+      return new CallPolicy(this, s);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.lifeline.core;
 
+import dev.lifeline.core.internal.Check;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -14,6 +15,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Lifeline's glue over Resilience4j's {@link CircuitBreakerRegistry}: one breaker per target, or
@@ -43,6 +45,11 @@ public final class CircuitBreakers {
 
   private static final CircuitBreakers DISABLED = new CircuitBreakers(null);
 
+  /**
+   * Whether these are {@link #disabled()}: they then hold an empty registry and make no breaker.
+   */
+  private final boolean disabled;
+
   /** A slow-call threshold no call reaches: Resilience4j has no switch to turn the rule off. */
   private static final Duration SLOW_CALLS_OFF = Duration.ofDays(3650);
 
@@ -52,14 +59,16 @@ public final class CircuitBreakers {
   private final MeterRegistry meters;
   private final ConcurrentMap<String, CircuitBreaker> byName = new ConcurrentHashMap<>();
 
-  private CircuitBreakers(Builder b) {
+  private CircuitBreakers(@Nullable Builder b) {
     if (b == null) {
-      this.registry = null;
-      this.config = null;
+      this.disabled = true;
+      this.config = CircuitBreakerConfig.ofDefaults();
+      this.registry = CircuitBreakerRegistry.of(config);
       this.perMethod = false;
-      this.meters = null;
+      this.meters = Metrics.globalRegistry;
       return;
     }
+    this.disabled = false;
     CircuitBreakerConfig.Builder cb =
         CircuitBreakerConfig.custom()
             .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
@@ -96,10 +105,10 @@ public final class CircuitBreakers {
 
   /** Whether these are {@link #disabled()}. */
   public boolean isDisabled() {
-    return registry == null;
+    return disabled;
   }
 
-  /** The Resilience4j registry holding the breakers, for monitoring; {@code null} if disabled. */
+  /** The Resilience4j registry holding the breakers, for monitoring; empty if disabled. */
   public CircuitBreakerRegistry registry() {
     return registry;
   }
@@ -121,7 +130,7 @@ public final class CircuitBreakers {
    * @throws IllegalStateException if disabled
    */
   public CircuitBreaker breaker(String service, String target, String method) {
-    if (registry == null) {
+    if (disabled) {
       throw new IllegalStateException("circuit breakers are disabled");
     }
     String scope = perMethod ? method : ALL_METHODS;
@@ -177,15 +186,11 @@ public final class CircuitBreakers {
 
   private static double stateValue(CircuitBreaker breaker) {
     return switch (breaker.getState()) {
-  case CLOSED -> 
-0;
-  case OPEN -> 
-1;
-  case HALF_OPEN -> 
-2;
-  default -> 
-3;
-};
+      case CLOSED -> 0;
+      case OPEN -> 1;
+      case HALF_OPEN -> 2;
+      default -> 3;
+    };
   }
 
   /** Builds {@link CircuitBreakers}. Not thread-safe. */
@@ -196,11 +201,11 @@ public final class CircuitBreakers {
     private Duration waitDurationInOpenState = Duration.ofSeconds(10);
     private int permittedCallsInHalfOpen = 3;
     private Duration maxWaitInHalfOpen = Duration.ofSeconds(30);
-    private Duration slowCallDuration;
+    private @Nullable Duration slowCallDuration;
     private float slowCallRate = 100;
     private boolean perMethod;
     private Clock clock = Clock.systemUTC();
-    private CircuitBreakerRegistry registry;
+    private @Nullable CircuitBreakerRegistry registry;
     private MeterRegistry meters = Metrics.globalRegistry;
 
     private Builder() {}
@@ -211,11 +216,7 @@ public final class CircuitBreakers {
      * @throws IllegalArgumentException if not within {@code [1, 10000]}
      */
     public Builder slidingWindowSize(int size) {
-      if (size < 1 || size > 10_000) {
-        throw new IllegalArgumentException(
-            "slidingWindowSize: " + size + " (expected: >= 1 and <= 10000)");
-      }
-      this.slidingWindowSize = size;
+      this.slidingWindowSize = Check.inRange("slidingWindowSize", size, 1, 10_000);
       return this;
     }
 
@@ -225,10 +226,7 @@ public final class CircuitBreakers {
      * @throws IllegalArgumentException if below 1
      */
     public Builder minimumNumberOfCalls(int calls) {
-      if (calls < 1) {
-        throw new IllegalArgumentException("minimumNumberOfCalls: " + calls + " (expected: >= 1)");
-      }
-      this.minimumNumberOfCalls = calls;
+      this.minimumNumberOfCalls = Check.atLeast("minimumNumberOfCalls", calls, 1);
       return this;
     }
 
@@ -238,10 +236,7 @@ public final class CircuitBreakers {
      * @throws IllegalArgumentException if not within {@code (0, 100]}
      */
     public Builder failureRateThreshold(float percent) {
-      if (!(percent > 0 && percent <= 100)) {
-        throw new IllegalArgumentException(
-            "failureRateThreshold: " + percent + " (expected: > 0 and <= 100)");
-      }
+      Check.aboveAndAtMost("failureRateThreshold", percent, 0, 100);
       this.failureRateThreshold = percent;
       return this;
     }
@@ -252,12 +247,8 @@ public final class CircuitBreakers {
      * @throws IllegalArgumentException if below 1 ms
      */
     public Builder waitDurationInOpenState(Duration wait) {
-      Objects.requireNonNull(wait, "waitDurationInOpenState");
-      if (wait.compareTo(Duration.ofMillis(1)) < 0) {
-        throw new IllegalArgumentException(
-            "waitDurationInOpenState: " + wait + " (expected: >= 1 ms)");
-      }
-      this.waitDurationInOpenState = wait;
+      this.waitDurationInOpenState =
+          Check.atLeast("waitDurationInOpenState", wait, Duration.ofMillis(1));
       return this;
     }
 
@@ -267,11 +258,8 @@ public final class CircuitBreakers {
      * @throws IllegalArgumentException if not within {@code [1, 1000]}
      */
     public Builder permittedCallsInHalfOpenState(int calls) {
-      if (calls < 1 || calls > 1000) {
-        throw new IllegalArgumentException(
-            "permittedCallsInHalfOpenState: " + calls + " (expected: >= 1 and <= 1000)");
-      }
-      this.permittedCallsInHalfOpen = calls;
+      this.permittedCallsInHalfOpen =
+          Check.inRange("permittedCallsInHalfOpenState", calls, 1, 1000);
       return this;
     }
 
@@ -282,12 +270,7 @@ public final class CircuitBreakers {
      * @throws IllegalArgumentException if negative
      */
     public Builder maxWaitDurationInHalfOpenState(Duration wait) {
-      Objects.requireNonNull(wait, "maxWaitDurationInHalfOpenState");
-      if (wait.isNegative()) {
-        throw new IllegalArgumentException(
-            "maxWaitDurationInHalfOpenState: " + wait + " (expected: >= 0)");
-      }
-      this.maxWaitInHalfOpen = wait;
+      this.maxWaitInHalfOpen = Check.atLeast("maxWaitDurationInHalfOpenState", wait, Duration.ZERO);
       return this;
     }
 
@@ -302,14 +285,8 @@ public final class CircuitBreakers {
      */
     public Builder slowCalls(Duration threshold, float ratePercent) {
       Objects.requireNonNull(threshold, "slowCalls threshold");
-      if (threshold.isNegative() || threshold.isZero()) {
-        throw new IllegalArgumentException(
-            "slowCalls threshold: " + threshold + " (expected: > 0)");
-      }
-      if (!(ratePercent > 0 && ratePercent <= 100)) {
-        throw new IllegalArgumentException(
-            "slowCalls ratePercent: " + ratePercent + " (expected: > 0 and <= 100)");
-      }
+      Check.positive("slowCalls threshold", threshold);
+      Check.aboveAndAtMost("slowCalls ratePercent", ratePercent, 0, 100);
       this.slowCallDuration = threshold;
       this.slowCallRate = ratePercent;
       return this;

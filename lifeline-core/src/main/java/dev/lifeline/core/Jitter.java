@@ -1,5 +1,7 @@
 package dev.lifeline.core;
 
+import dev.lifeline.core.internal.Check;
+
 /**
  * How a backoff delay is randomised so that many clients do not retry in lock-step.
  *
@@ -40,10 +42,7 @@ public final class Jitter {
    * @throws IllegalArgumentException if {@code fraction} is not within {@code [0, 1]}
    */
   public static Jitter proportional(double fraction) {
-    if (!(fraction >= 0 && fraction <= 1)) {
-      throw new IllegalArgumentException(
-          "jitter fraction: " + fraction + " (expected: >= 0 and <= 1)");
-    }
+    Check.inRange("jitter fraction", fraction, 0, 1);
     return new Jitter(Mode.PROPORTIONAL, fraction);
   }
 
@@ -52,13 +51,10 @@ public final class Jitter {
    */
   public long apply(long nanos, double random) {
     return switch (mode) {
-  case FULL -> 
-(long) (nanos * random);
-  case PROPORTIONAL -> 
-(long) (nanos * (1 - fraction + 2 * fraction * random));
-  default -> 
-nanos;
-};
+      case FULL -> (long) (nanos * random);
+      case PROPORTIONAL -> (long) (nanos * (1 - fraction + 2 * fraction * random));
+      default -> nanos;
+    };
   }
 
   /** The ± fraction of a proportional jitter; 0 for none, 1 for full. */
@@ -79,12 +75,9 @@ nanos;
   @Override
   public String toString() {
     return switch (mode) {
-  case FULL -> 
-"full";
-  case PROPORTIONAL -> 
-"±" + Math.round(fraction * 100) + "%";
-  default -> 
-"none";
-};
+      case FULL -> "full";
+      case PROPORTIONAL -> "±" + Math.round(fraction * 100) + "%";
+      default -> "none";
+    };
   }
 }

@@ -1,8 +1,11 @@
 package dev.lifeline.core;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import dev.lifeline.core.internal.Check;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A retry budget for one target, in the style of Finagle's {@code RetryBudget}: every call deposits
@@ -34,13 +37,15 @@ public final class RetryBudget {
   private final int minRetriesPerSecond;
   private final AtomicLong rejections = new AtomicLong();
 
-  /** Net millitokens per slice; guarded by {@code this}. */
+  /** Net millitokens per slice. */
+  @GuardedBy("this")
   private final long[] slices = new long[SLICES];
 
-  /** Absolute index of the newest slice (ticker nanos / slice length); guarded by {@code this}. */
+  /** Absolute index of the newest slice (ticker nanos / slice length). */
+  @GuardedBy("this")
   private long currentSlice;
 
-  private RetryBudget(Builder b) {
+  private RetryBudget(@Nullable Builder b) {
     if (b == null) {
       this.ticker = () -> 0;
       this.ratio = Double.POSITIVE_INFINITY;
@@ -131,7 +136,8 @@ public final class RetryBudget {
     return this == UNLIMITED;
   }
 
-  // Guarded by this: clears the slices that have fallen out of the window.
+  /** Clears the slices that have fallen out of the window. */
+  @GuardedBy("this")
   private void advance() {
     long now = Math.floorDiv(ticker.nanos(), sliceNanos);
     long steps = now - currentSlice;
@@ -172,10 +178,7 @@ public final class RetryBudget {
      * @throws IllegalArgumentException if not within {@code [0, 1]}
      */
     public Builder ratio(double ratio) {
-      if (!(ratio >= 0 && ratio <= 1)) {
-        throw new IllegalArgumentException("ratio: " + ratio + " (expected: >= 0 and <= 1)");
-      }
-      this.ratio = ratio;
+      this.ratio = Check.inRange("ratio", ratio, 0, 1);
       return this;
     }
 
@@ -185,11 +188,7 @@ public final class RetryBudget {
      * @throws IllegalArgumentException if negative
      */
     public Builder minRetriesPerSecond(int minRetriesPerSecond) {
-      if (minRetriesPerSecond < 0) {
-        throw new IllegalArgumentException(
-            "minRetriesPerSecond: " + minRetriesPerSecond + " (expected: >= 0)");
-      }
-      this.minRetriesPerSecond = minRetriesPerSecond;
+      this.minRetriesPerSecond = Check.atLeast("minRetriesPerSecond", minRetriesPerSecond, 0);
       return this;
     }
 
@@ -199,12 +198,7 @@ public final class RetryBudget {
      * @throws IllegalArgumentException if not within {@code [1 s, 1 h]}
      */
     public Builder window(Duration window) {
-      Objects.requireNonNull(window, "window");
-      if (window.compareTo(Duration.ofSeconds(1)) < 0
-          || window.compareTo(Duration.ofHours(1)) > 0) {
-        throw new IllegalArgumentException("window: " + window + " (expected: >= 1 s and <= 1 h)");
-      }
-      this.window = window;
+      this.window = Check.inRange("window", window, Duration.ofSeconds(1), Duration.ofHours(1));
       return this;
     }
 

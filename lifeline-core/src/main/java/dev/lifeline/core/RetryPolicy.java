@@ -1,11 +1,13 @@
 package dev.lifeline.core;
 
+import dev.lifeline.core.internal.Check;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * When and how often a call is retried.
@@ -30,9 +32,9 @@ public final class RetryPolicy {
 
   private final int maxAttempts;
   private final Backoff backoff;
-  private final Duration perAttemptTimeout;
+  private final @Nullable Duration perAttemptTimeout;
   private final Set<FailureKind> retryOn;
-  private final Boolean idempotent;
+  private final @Nullable Boolean idempotent;
   private final boolean honorPushback;
   private final boolean retryUntilDeadline;
 
@@ -137,7 +139,7 @@ public final class RetryPolicy {
     if (!(o instanceof RetryPolicy p)) {
       return false;
     }
-    
+
     return maxAttempts == p.maxAttempts
         && backoff.equals(p.backoff)
         && Objects.equals(perAttemptTimeout, p.perAttemptTimeout)
@@ -186,10 +188,10 @@ public final class RetryPolicy {
   public static final class Builder {
     private int maxAttempts = 3;
     private Backoff backoff = Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(10));
-    private Duration perAttemptTimeout;
+    private @Nullable Duration perAttemptTimeout;
     private EnumSet<FailureKind> retryOn =
         EnumSet.of(FailureKind.UNAVAILABLE, FailureKind.NOT_ACTIVE);
-    private Boolean idempotent;
+    private @Nullable Boolean idempotent;
     private boolean honorPushback = true;
     private boolean retryUntilDeadline;
 
@@ -201,11 +203,7 @@ public final class RetryPolicy {
      * @throws IllegalArgumentException if not within {@code [1, 100]}
      */
     public Builder maxAttempts(int maxAttempts) {
-      if (maxAttempts < 1 || maxAttempts > 100) {
-        throw new IllegalArgumentException(
-            "maxAttempts: " + maxAttempts + " (expected: >= 1 and <= 100)");
-      }
-      this.maxAttempts = maxAttempts;
+      this.maxAttempts = Check.inRange("maxAttempts", maxAttempts, 1, 100);
       return this;
     }
 
@@ -234,11 +232,10 @@ public final class RetryPolicy {
      *
      * @throws IllegalArgumentException if not positive
      */
-    public Builder perAttemptTimeout(Duration perAttemptTimeout) {
+    public Builder perAttemptTimeout(@Nullable Duration perAttemptTimeout) {
       if (perAttemptTimeout != null
           && (perAttemptTimeout.isNegative() || perAttemptTimeout.isZero())) {
-        throw new IllegalArgumentException(
-            "perAttemptTimeout: " + perAttemptTimeout + " (expected: > 0 or null)");
+        throw Check.invalid("perAttemptTimeout", perAttemptTimeout, "> 0 or null");
       }
       this.perAttemptTimeout = perAttemptTimeout;
       return this;

@@ -18,4 +18,7 @@
  * <p>Everything here is immutable and thread-safe unless its class documentation says otherwise;
  * builders are not thread-safe.
  */
+@NullMarked
 package dev.lifeline.core;
+
+import org.jspecify.annotations.NullMarked;

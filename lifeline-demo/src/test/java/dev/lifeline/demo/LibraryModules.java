@@ -49,7 +49,10 @@ final class LibraryModules {
           "org.apache.hc.client5.http.classic.HttpClient",
           "org.apache.hc.core5.http.Header",
           "io.nats.client.Nats",
-          "org.awaitility.Awaitility");
+          "org.awaitility.Awaitility",
+          // Read with "requires static transitive": an application compiles against the nullness
+          // annotations of Lifeline's API (Maven brings the jar as a compile dependency).
+          "org.jspecify.annotations.NullMarked");
 
   private LibraryModules() {}
 

@@ -11,4 +11,7 @@
  *
  * <p>Thread-safe: one store serves any number of members and threads.
  */
+@NullMarked
 package dev.lifeline.active.nats;
+
+import org.jspecify.annotations.NullMarked;

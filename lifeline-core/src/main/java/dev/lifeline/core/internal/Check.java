@@ -179,6 +179,8 @@ public final class Check {
 
   /** A double bound without a needless ".0": {@code 1}, {@code 0.5}. */
   private static String show(double d) {
-    return d == Math.rint(d) && !Double.isInfinite(d) ? Long.toString((long) d) : Double.toString(d);
+    return d == Math.rint(d) && !Double.isInfinite(d)
+        ? Long.toString((long) d)
+        : Double.toString(d);
   }
 }

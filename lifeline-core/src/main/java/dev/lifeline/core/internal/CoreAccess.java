@@ -3,6 +3,7 @@ package dev.lifeline.core.internal;
 import dev.lifeline.core.CallPolicy;
 import java.util.Objects;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one bridge from the call engine ({@code dev.lifeline.core.spi}) to the state a {@link
@@ -15,7 +16,7 @@ import java.util.function.Function;
  */
 public final class CoreAccess {
 
-  private static volatile Function<CallPolicy, PolicyRuntime> runtimes;
+  private static volatile @Nullable Function<CallPolicy, PolicyRuntime> runtimes;
 
   private CoreAccess() {}
 
@@ -35,6 +36,6 @@ public final class CoreAccess {
   public static PolicyRuntime runtime(CallPolicy policy) {
     Objects.requireNonNull(policy, "policy");
     // A CallPolicy instance exists, so its class is initialised and the accessor is set.
-    return runtimes.apply(policy);
+    return Objects.requireNonNull(runtimes, "CallPolicy not initialised").apply(policy);
   }
 }

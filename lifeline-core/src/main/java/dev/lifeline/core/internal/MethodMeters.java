@@ -9,7 +9,9 @@ import io.micrometer.core.instrument.Timer;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The meters of one method of one policy, bound once so that a call never looks a meter up.
@@ -59,13 +61,14 @@ public final class MethodMeters {
   }
 
   /** Records a finished call; {@code stop} is null on success. */
-  public void record(StopReason stop, int attemptCount, long nanos) {
+  public void record(@Nullable StopReason stop, int attemptCount, long nanos) {
     if (stop == null) {
       successes.increment();
       successDuration.record(nanos, TimeUnit.NANOSECONDS);
     } else {
-      failures.get(stop).increment();
-      failureDuration.get(stop).record(nanos, TimeUnit.NANOSECONDS);
+      // Both maps hold every StopReason from construction on.
+      Objects.requireNonNull(failures.get(stop)).increment();
+      Objects.requireNonNull(failureDuration.get(stop)).record(nanos, TimeUnit.NANOSECONDS);
     }
     attempts.record(attemptCount);
   }

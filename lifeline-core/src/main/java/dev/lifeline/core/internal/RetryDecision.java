@@ -5,6 +5,7 @@ import dev.lifeline.core.RetryPolicy;
 import dev.lifeline.core.StopReason;
 import dev.lifeline.core.spi.AttemptOutcome;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one retry rule every transport and every routing step applies after a failed attempt, as a
@@ -41,7 +42,7 @@ public final class RetryDecision {
       AttemptOutcome outcome,
       int attemptsMade,
       int delayedRetries,
-      Duration remaining,
+      @Nullable Duration remaining,
       double random) {
     FailureKind kind = outcome.kind();
     if (kind == FailureKind.CANCELLED) {
@@ -101,9 +102,9 @@ public final class RetryDecision {
    * delay}, which is a backoff (it advances the backoff schedule) unless it came from a redirect or
    * pushback.
    */
-  public record Plan(StopReason stop, Duration delay, boolean backoff) {
+  public record Plan(@Nullable StopReason stop, Duration delay, boolean backoff) {
     static Plan stop(StopReason reason) {
-      return new Plan(reason, null, false);
+      return new Plan(reason, Duration.ZERO, false);
     }
   }
 }

@@ -12,4 +12,7 @@
  *
  * <p>Each class states its thread safety.
  */
+@NullMarked
 package dev.lifeline.core.internal;
+
+import org.jspecify.annotations.NullMarked;

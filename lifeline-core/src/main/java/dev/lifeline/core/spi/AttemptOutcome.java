@@ -4,6 +4,7 @@ import dev.lifeline.core.FailureKind;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How one failed attempt ended, as a transport reports it to {@link CallExecution#afterAttempt}.
@@ -16,7 +17,7 @@ public final class AttemptOutcome {
   private final FailureKind kind;
   private final String status;
   private final boolean provablyNotSent;
-  private final Duration pushback;
+  private final @Nullable Duration pushback;
   private final boolean streamStarted;
   private final boolean redirected;
   private final boolean local;
@@ -25,7 +26,7 @@ public final class AttemptOutcome {
       FailureKind kind,
       String status,
       boolean provablyNotSent,
-      Duration pushback,
+      @Nullable Duration pushback,
       boolean streamStarted,
       boolean redirected,
       boolean local) {
@@ -65,7 +66,7 @@ public final class AttemptOutcome {
    * The server's pushback: a non-negative delay replaces the backoff; a negative one means "do not
    * retry".
    */
-  public AttemptOutcome pushback(Duration pushback) {
+  public AttemptOutcome pushback(@Nullable Duration pushback) {
     return new AttemptOutcome(
         kind, status, provablyNotSent, pushback, streamStarted, redirected, local);
   }

@@ -1,5 +1,6 @@
 package dev.lifeline.core.spi;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.lifeline.core.Attempt;
 import dev.lifeline.core.CallPolicy;
 import dev.lifeline.core.CallReport;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.spi.LoggingEventBuilder;
@@ -49,7 +51,7 @@ import org.slf4j.spi.LoggingEventBuilder;
  * routing step; this class adds only the budget, the breaker, metrics and logs around it.
  *
  * <p>Thread-safe: methods are synchronized, so attempts may be driven from different threads
- * (callbacks), one at a time. All fields are guarded by {@code this}.
+ * (callbacks), one at a time. The mutable fields are guarded by {@code this}.
  */
 public final class CallExecution {
 
@@ -67,18 +69,37 @@ public final class CallExecution {
   private final long startNanos;
   private final long timeoutNanos;
 
-  // All below guarded by this.
+  @GuardedBy("this")
   private final List<Attempt> attempts = new ArrayList<>();
+
+  @GuardedBy("this")
   private Duration nextDelay = Duration.ZERO;
+
+  @GuardedBy("this")
   private int delayedRetries;
+
+  @GuardedBy("this")
   private long attemptStartNanos;
+
+  @GuardedBy("this")
   private boolean attemptInProgress;
+
   // The breaker whose permission the current attempt holds; null if none (disabled, or already
   // recorded because the stream was established).
-  private CircuitBreaker heldBreaker;
-  private CallReport report;
+  @GuardedBy("this")
+  private @Nullable CircuitBreaker heldBreaker;
+
+  // Set when the call stops without success; null while it runs and after a success.
+  @GuardedBy("this")
+  private @Nullable CallReport report;
+
+  @GuardedBy("this")
   private boolean finished;
+
+  @GuardedBy("this")
   private boolean failureLogDeferred;
+
+  @GuardedBy("this")
   private boolean failureLogged;
 
   private CallExecution(
@@ -116,7 +137,7 @@ public final class CallExecution {
    * deadline.
    */
   public static CallExecution start(
-      CallPolicy policy, String target, String method, Duration timeout) {
+      CallPolicy policy, String target, String method, @Nullable Duration timeout) {
     return start(policy, target, method, timeout, false);
   }
 
@@ -128,7 +149,11 @@ public final class CallExecution {
    *     HTTP method); the retry policy's {@link RetryPolicy#idempotent()} overrides it
    */
   public static CallExecution start(
-      CallPolicy policy, String target, String method, Duration timeout, boolean methodIdempotent) {
+      CallPolicy policy,
+      String target,
+      String method,
+      @Nullable Duration timeout,
+      boolean methodIdempotent) {
     return start(policy, target, method, timeout, policy.retryPolicy(method), methodIdempotent);
   }
 
@@ -142,7 +167,7 @@ public final class CallExecution {
       CallPolicy policy,
       String target,
       String method,
-      Duration timeout,
+      @Nullable Duration timeout,
       RetryPolicy retryPolicy,
       boolean methodIdempotent) {
     long nanos = timeout == null ? -1 : saturatedNanos(timeout);
@@ -213,7 +238,9 @@ public final class CallExecution {
    */
   public synchronized boolean tryAttempt(String breakerTarget) {
     if (finished) {
-      throw new IllegalStateException("call already finished: " + report.stopReason());
+      CallReport r = report;
+      throw new IllegalStateException(
+          "call already finished: " + (r == null ? "succeeded" : r.stopReason()));
     }
     if (attemptInProgress) {
       throw new IllegalStateException("attempt " + (attempts.size() + 1) + " still in progress");
@@ -234,7 +261,7 @@ public final class CallExecution {
    * The time limit for the attempt about to start: the smaller of the policy's per-attempt timeout
    * and the time left before the deadline; {@code null} if neither applies.
    */
-  public synchronized Duration attemptTimeout() {
+  public synchronized @Nullable Duration attemptTimeout() {
     Duration perAttempt = retryPolicy.perAttemptTimeout().orElse(null);
     if (timeoutNanos < 0) {
       return perAttempt;
@@ -244,7 +271,7 @@ public final class CallExecution {
   }
 
   /** Time left before the deadline, or {@code null} if the call has none. */
-  public synchronized Duration remaining() {
+  public synchronized @Nullable Duration remaining() {
     return timeoutNanos < 0 ? null : Duration.ofNanos(Math.max(0, remainingNanos()));
   }
 
@@ -278,7 +305,7 @@ public final class CallExecution {
 
   /** Convenience for {@link #afterAttempt(AttemptOutcome)}; {@code pushback} may be null. */
   public Decision afterAttempt(
-      FailureKind kind, String status, boolean provablyNotSent, Duration pushback) {
+      FailureKind kind, String status, boolean provablyNotSent, @Nullable Duration pushback) {
     AttemptOutcome o = AttemptOutcome.failure(kind, status).pushback(pushback);
     return afterAttempt(provablyNotSent ? o.notSent() : o);
   }
@@ -340,9 +367,10 @@ public final class CallExecution {
    * Finishes the call without a further attempt, e.g. when the caller cancels during a backoff
    * wait. Releases the breaker's permission if an attempt was in progress.
    *
-   * @return the report; if the call had already finished, its existing report
+   * @return the report; if the call had already finished, its existing report, which is {@code
+   *     null} if it had succeeded
    */
-  public synchronized CallReport abandon(StopReason reason) {
+  public synchronized @Nullable CallReport abandon(StopReason reason) {
     if (finished) {
       return report;
     }
@@ -357,7 +385,7 @@ public final class CallExecution {
   /**
    * The report of a call that stopped without success; {@code null} while running or on success.
    */
-  public synchronized CallReport report() {
+  public synchronized @Nullable CallReport report() {
     return report;
   }
 
@@ -374,6 +402,7 @@ public final class CallExecution {
     return Math.max(0, ticker.nanos() - startNanos);
   }
 
+  @GuardedBy("this")
   private long endAttempt() {
     if (!attemptInProgress) {
       throw new IllegalStateException("no attempt in progress: call beforeAttempt() first");
@@ -382,17 +411,19 @@ public final class CallExecution {
     return Math.max(0, ticker.nanos() - attemptStartNanos);
   }
 
+  @GuardedBy("this")
   private CallReport finish(StopReason reason) {
     finished = true;
-    report =
+    CallReport r =
         new CallReport(
             policy.service(), target, method, attempts, Duration.ofNanos(elapsedNanos()), reason);
+    report = r;
     runtime.callEnded();
     meters.record(reason, attempts.size(), elapsedNanos());
     if (!failureLogDeferred) {
-      warnFailed(null, null, Map.of());
+      warnFailed(r, null, null, Map.of());
     }
-    return report;
+    return r;
   }
 
   /**
@@ -421,16 +452,23 @@ public final class CallExecution {
    * @param fields more key-values, e.g. an HTTP path; secrets must already be redacted
    * @throws IllegalStateException if the call is still running
    */
-  public synchronized void logFailure(String errorType, Throwable error, Map<String, ?> fields) {
+  public synchronized void logFailure(
+      @Nullable String errorType, @Nullable Throwable error, Map<String, ?> fields) {
     if (!finished) {
       throw new IllegalStateException("call still running: log its failure once it has stopped");
     }
-    if (report != null) {
-      warnFailed(errorType, error, fields);
+    CallReport r = report;
+    if (r != null) {
+      warnFailed(r, errorType, error, fields);
     }
   }
 
-  private void warnFailed(String errorType, Throwable error, Map<String, ?> fields) {
+  @GuardedBy("this")
+  private void warnFailed(
+      CallReport report,
+      @Nullable String errorType,
+      @Nullable Throwable error,
+      Map<String, ?> fields) {
     if (failureLogged || report.stopReason() == StopReason.CANCELLED) {
       return;
     }

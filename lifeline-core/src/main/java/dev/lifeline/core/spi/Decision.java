@@ -4,6 +4,7 @@ import dev.lifeline.core.CallReport;
 import dev.lifeline.core.StopReason;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What {@link CallExecution#afterAttempt} decided: retry after {@link #delay()}, or stop with
@@ -13,10 +14,11 @@ import java.util.Objects;
  */
 public final class Decision {
 
-  private final Duration delay;
-  private final CallReport report;
+  // Exactly one of the two is set.
+  private final @Nullable Duration delay;
+  private final @Nullable CallReport report;
 
-  private Decision(Duration delay, CallReport report) {
+  private Decision(@Nullable Duration delay, @Nullable CallReport report) {
     this.delay = delay;
     this.report = report;
   }
@@ -41,7 +43,7 @@ public final class Decision {
    */
   public Duration delay() {
     if (delay == null) {
-      throw new IllegalStateException("decision is to stop: " + report.stopReason());
+      throw new IllegalStateException("decision is to stop: " + report().stopReason());
     }
     return delay;
   }
@@ -59,12 +61,12 @@ public final class Decision {
   }
 
   /** Why the call stopped, or {@code null} if this decision is to retry. */
-  public StopReason stopReason() {
+  public @Nullable StopReason stopReason() {
     return report == null ? null : report.stopReason();
   }
 
   @Override
   public String toString() {
-    return retry() ? "retry after " + delay : "stop: " + report.message();
+    return retry() ? "retry after " + delay : "stop: " + report().message();
   }
 }

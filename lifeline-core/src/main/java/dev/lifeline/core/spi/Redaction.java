@@ -52,9 +52,6 @@ public final class Redaction {
    * a server that echoed a token back in an error message.
    */
   public static String scrub(String text, Map<String, String> headers) {
-    if (text == null) {
-      return null;
-    }
     String out = text;
     for (Map.Entry<String, String> e : headers.entrySet()) {
       String v = e.getValue();

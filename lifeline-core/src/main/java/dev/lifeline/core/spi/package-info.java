@@ -40,4 +40,7 @@
  * <p>Thread safety: {@code CallExecution} is thread-safe (synchronized; attempts may be driven from
  * different callback threads, one at a time); the other types are immutable or stateless.
  */
+@NullMarked
 package dev.lifeline.core.spi;
+
+import org.jspecify.annotations.NullMarked;

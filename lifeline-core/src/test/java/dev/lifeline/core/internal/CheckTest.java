@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 class CheckTest {
 
@@ -39,7 +39,10 @@ class CheckTest {
             (Supplier<?>)
                 () ->
                     Check.inRange(
-                        "window", Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofHours(1)),
+                        "window",
+                        Duration.ofMillis(500),
+                        Duration.ofSeconds(1),
+                        Duration.ofHours(1)),
             "window: PT0.5S (expected: >= 1 s and <= 1 h)"),
         Arguments.of(
             (Supplier<?>)
@@ -59,9 +62,7 @@ class CheckTest {
   @ParameterizedTest
   @MethodSource("rejected")
   void aBadValueIsRejectedNamingFieldValueAndRange(Supplier<?> check, String message) {
-    assertThatThrownBy(check::get)
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage(message);
+    assertThatThrownBy(check::get).isInstanceOf(IllegalArgumentException.class).hasMessage(message);
   }
 
   @Test

@@ -90,6 +90,18 @@ class CallExecutionTest {
   }
 
   @Test
+  void anAttemptAfterASuccessIsRefusedSayingTheCallSucceeded() {
+    CallExecution call = CallExecution.start(policy(RetryPolicy.defaults()).build(), "t", M);
+    call.beforeAttempt();
+    call.succeeded();
+
+    assertThatThrownBy(call::beforeAttempt)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("call already finished: succeeded");
+    assertThat(call.abandon(StopReason.CANCELLED)).as("nothing to abandon").isNull();
+  }
+
+  @Test
   void maxAttemptsOneMakesExactlyOneAttempt() {
     CallExecution call = CallExecution.start(policy(RetryPolicy.noRetry()).build(), "t", M);
     call.beforeAttempt();

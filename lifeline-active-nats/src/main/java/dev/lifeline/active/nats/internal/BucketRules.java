@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a KV bucket must look like before leases may live in it, as one pure function, and the epoch
@@ -86,7 +87,7 @@ public final class BucketRules {
    * win (nats-server#4320): two members could both acquire a released lease. The chaos run saw
    * exactly that on 2.9.10. A single replica is not affected; an unreadable version is not judged.
    */
-  public static Optional<String> serverWarning(String serverVersion, int replicas) {
+  public static Optional<String> serverWarning(@Nullable String serverVersion, int replicas) {
     if (replicas <= 1 || serverVersion == null) {
       return Optional.empty();
     }

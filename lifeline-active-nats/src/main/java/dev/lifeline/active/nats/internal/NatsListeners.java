@@ -7,6 +7,7 @@ import io.nats.client.ErrorListener;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.support.Status;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,21 +23,22 @@ public final class NatsListeners implements ErrorListener, ConnectionListener {
       LoggerFactory.getLogger("dev.lifeline.active.nats.NatsLeaseStore");
 
   private final Redactor redactor;
-  private final ErrorListener errors;
-  private final ConnectionListener connections;
+  private final @Nullable ErrorListener errors;
+  private final @Nullable ConnectionListener connections;
 
   /**
    * @param errors the application's error listener, or null
    * @param connections the application's connection listener, or null
    */
-  public NatsListeners(Redactor redactor, ErrorListener errors, ConnectionListener connections) {
+  public NatsListeners(
+      Redactor redactor, @Nullable ErrorListener errors, @Nullable ConnectionListener connections) {
     this.redactor = redactor;
     this.errors = isDefaultLogger(errors) ? null : errors;
     this.connections = connections;
   }
 
   /** Whether {@code l} is the listener jnats installs when none is given. */
-  private static boolean isDefaultLogger(ErrorListener l) {
+  private static boolean isDefaultLogger(@Nullable ErrorListener l) {
     return l != null
         && l.getClass().getName().equals("io.nats.client.impl.ErrorListenerLoggerImpl");
   }
@@ -53,7 +55,7 @@ public final class NatsListeners implements ErrorListener, ConnectionListener {
 
   @Override
   public void errorOccurred(Connection conn, String error) {
-    log.atDebug().log("NATS error: " + redactor.redact(error));
+    log.atDebug().log("NATS error: " + redactor.redact(String.valueOf(error)));
     if (errors != null) {
       errors.errorOccurred(conn, error);
     }
@@ -65,7 +67,7 @@ public final class NatsListeners implements ErrorListener, ConnectionListener {
         "NATS connection exception: "
             + exp.getClass().getName()
             + ": "
-            + redactor.redact(exp.getMessage()));
+            + redactor.redact(String.valueOf(exp.getMessage())));
     if (errors != null) {
       errors.exceptionOccurred(conn, exp);
     }

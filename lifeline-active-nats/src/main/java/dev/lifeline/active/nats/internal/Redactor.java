@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Removes credentials from text before it reaches a log or an exception message: the user-info part
@@ -24,7 +25,7 @@ public final class Redactor {
   }
 
   /** A redactor for {@code secrets}; null and empty entries are ignored. */
-  public static Redactor of(Collection<String> secrets) {
+  public static Redactor of(Collection<? extends @Nullable String> secrets) {
     List<String> s = new ArrayList<>();
     for (String x : secrets) {
       if (x != null && !x.isEmpty()) {
@@ -36,11 +37,11 @@ public final class Redactor {
     return new Redactor(List.copyOf(s));
   }
 
-  /** {@code text} without user info in URLs and without any known secret; null stays null. */
+  /**
+   * {@code text} without user info in URLs and without any known secret. For a message that may be
+   * null, pass {@code String.valueOf(message)}.
+   */
   public String redact(String text) {
-    if (text == null) {
-      return null;
-    }
     String out = USER_INFO.matcher(text).replaceAll("$1***@");
     for (String secret : secrets) {
       out = out.replace(secret, "***");
@@ -54,7 +55,7 @@ public final class Redactor {
    * message held.
    */
   public RuntimeException sanitize(Throwable t) {
-    return t == null ? null : new Sanitized(t, this);
+    return new Sanitized(t, this);
   }
 
   /** A stand-in for a foreign exception whose message may hold credentials. */
@@ -77,7 +78,7 @@ public final class Redactor {
     @Override
     @SuppressWarnings("OverrideThrowableToString")
     public String toString() {
-      return getMessage();
+      return String.valueOf(getMessage());
     }
   }
 }
