@@ -267,8 +267,9 @@ public final class DefaultHttpClient implements LifelineHttpClient {
                 if (HttpDecisions.isAccepted(status, request.acceptedStatuses())) {
                   T result = reader.read(response, x);
                   meters.time(request.method(), status, ticker.nanos() - start);
-                  call.succeeded();
                   meters.count(request.method(), status, "success", null);
+                  // Last: whatever throws before it fails a call that has not succeeded.
+                  call.succeeded();
                   return new Succeeded<T>(result);
                 }
                 Duration pushback = pushback(call, status, response);
@@ -376,7 +377,7 @@ public final class DefaultHttpClient implements LifelineHttpClient {
   private LifelineHttpException fail(
       CallExecution call,
       HttpRequest request,
-      CallReport report,
+      @Nullable CallReport report,
       ErrorType type,
       @Nullable Failure last) {
     return last == null

@@ -9,6 +9,7 @@ import dev.lifeline.http.HttpRequest;
 import dev.lifeline.http.LifelineHttpException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,6 +26,8 @@ final class FailedCalls {
   /**
    * Builds the exception of a failed call and has the engine log its one WARN with it.
    *
+   * @param report the engine's report of the call; {@code CallExecution} types it nullable, being
+   *     null only while a call runs or after it succeeded, and neither is the case here
    * @param kind the last attempt's failure kind; {@code null} if no attempt failed on its own
    * @param status the last HTTP status, or -1 if none was received
    * @param cause the last transport exception, or {@code null}
@@ -33,10 +36,11 @@ final class FailedCalls {
       CallExecution call,
       HttpRequest request,
       ErrorType type,
-      CallReport report,
+      @Nullable CallReport report,
       @Nullable FailureKind kind,
       int status,
       @Nullable Throwable cause) {
+    Objects.requireNonNull(report, "report of a call that stopped without success");
     String path = Redact.requestPath(request.path());
     LifelineHttpException e = new LifelineHttpException(report, type, kind, status, path, cause);
     call.logFailure(type.value(), e, fields(request, status));
