@@ -8,6 +8,7 @@ import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -187,19 +188,19 @@ public final class HttpClientConfig {
     return tlsVerification;
   }
 
-  /** The custom trust store, or {@code null} for the system's. */
-  public @Nullable KeyStore trustStore() {
-    return trustStore;
+  /** The custom trust store; empty for the system's. */
+  public Optional<KeyStore> trustStore() {
+    return Optional.ofNullable(trustStore);
   }
 
-  /** The key store with the client certificate for mTLS, or {@code null} without one. */
-  public @Nullable KeyStore keyStore() {
-    return keyStore;
+  /** The key store with the client certificate for mTLS; empty without one. */
+  public Optional<KeyStore> keyStore() {
+    return Optional.ofNullable(keyStore);
   }
 
-  /** A copy of the key password, or {@code null} without a client certificate. */
-  public char @Nullable [] keyPassword() {
-    return keyPassword == null ? null : keyPassword.clone();
+  /** A copy of the key password; empty without a client certificate. */
+  public Optional<char[]> keyPassword() {
+    return keyPassword == null ? Optional.empty() : Optional.of(keyPassword.clone());
   }
 
   /** What waits between attempts. */

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -132,9 +133,9 @@ public final class HttpRequest {
     return body != null;
   }
 
-  /** The body's content type, or {@code null} without body. */
-  public @Nullable String contentType() {
-    return contentType;
+  /** The body's content type; empty without body. */
+  public Optional<String> contentType() {
+    return Optional.ofNullable(contentType);
   }
 
   /** Extra headers, names lower-case, in insertion order. Secret ones are sent but never logged. */
@@ -150,9 +151,9 @@ public final class HttpRequest {
     return acceptedStatuses;
   }
 
-  /** This request's overall time limit, or {@code null} to use the client's call timeout. */
-  public @Nullable Duration timeout() {
-    return timeout;
+  /** This request's overall time limit; empty to use the client's call timeout. */
+  public Optional<Duration> timeout() {
+    return Optional.ofNullable(timeout);
   }
 
   /**

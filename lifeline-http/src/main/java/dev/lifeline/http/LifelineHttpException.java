@@ -4,6 +4,7 @@ import dev.lifeline.core.CallReport;
 import dev.lifeline.core.ExhaustedCall;
 import dev.lifeline.core.FailureKind;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import org.jspecify.annotations.Nullable;
 
@@ -64,11 +65,11 @@ public class LifelineHttpException extends RuntimeException implements Exhausted
   }
 
   /**
-   * The last attempt's failure kind; {@code null} if no attempt failed on its own: the breaker
-   * refused the first attempt, or the call ended for a reason of this side's.
+   * The last attempt's failure kind; empty if no attempt failed on its own: the breaker refused the
+   * first attempt, or the call ended for a reason of this side's.
    */
-  public @Nullable FailureKind kind() {
-    return kind;
+  public Optional<FailureKind> kind() {
+    return Optional.ofNullable(kind);
   }
 
   /** The last HTTP status received, if any. */

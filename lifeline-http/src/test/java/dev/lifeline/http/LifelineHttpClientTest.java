@@ -118,7 +118,7 @@ class LifelineHttpClientTest {
           catchThrowableOfType(
               LifelineHttpException.class, () -> client.execute(HttpRequest.get("/missing")));
       assertThat(e.errorType()).isEqualTo(ErrorType.CLIENT_ERROR);
-      assertThat(e.kind()).isEqualTo(FailureKind.CALLER_ERROR);
+      assertThat(e.kind()).contains(FailureKind.CALLER_ERROR);
       assertThat(e.status()).hasValue(404);
       assertThat(e.report().stopReason()).isEqualTo(StopReason.NON_RETRYABLE);
     }
@@ -153,7 +153,7 @@ class LifelineHttpClientTest {
           catchThrowableOfType(
               LifelineHttpException.class, () -> client.execute(HttpRequest.get("/x")));
       assertThat(e.errorType()).isEqualTo(ErrorType.HTTP_ERROR);
-      assertThat(e.kind()).isEqualTo(FailureKind.UNAVAILABLE);
+      assertThat(e.kind()).contains(FailureKind.UNAVAILABLE);
     }
     assertThat(breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
   }
@@ -173,6 +173,7 @@ class LifelineHttpClientTest {
               LifelineHttpException.class, () -> client.execute(HttpRequest.get("/x")));
       assertThat(e.errorType()).isEqualTo(ErrorType.CIRCUIT_BREAKER_OPEN);
       assertThat(e.report().stopReason()).isEqualTo(StopReason.BREAKER_OPEN);
+      assertThat(e.kind()).as("no attempt of this call failed").isEmpty();
     }
     clock.forward(Duration.ofSeconds(9));
     assertThatThrownBy(() -> client.execute(HttpRequest.get("/x")))
@@ -213,7 +214,7 @@ class LifelineHttpClientTest {
         catchThrowableOfType(
             LifelineHttpException.class, () -> client.execute(HttpRequest.get("/x")));
     assertThat(e.report().stopReason()).isEqualTo(StopReason.DEADLINE);
-    assertThat(e.kind()).isEqualTo(FailureKind.OVERLOADED);
+    assertThat(e.kind()).contains(FailureKind.OVERLOADED);
     assertThat(sleeps).isEmpty();
     assertThat(server.requests).hasValue(1);
   }
@@ -247,7 +248,7 @@ class LifelineHttpClientTest {
                     HttpRequest.builder("POST", "/orders").body("{}", "application/json").build()));
     assertThat(e.report().attempts()).hasSize(3);
     assertThat(e.report().stopReason()).isEqualTo(StopReason.ATTEMPTS_EXHAUSTED);
-    assertThat(e.kind()).isEqualTo(FailureKind.UNAVAILABLE);
+    assertThat(e.kind()).contains(FailureKind.UNAVAILABLE);
     assertThat(e.errorType()).isEqualTo(ErrorType.HTTP_ERROR);
     assertThat(e.getMessage()).contains("storage").contains("POST").contains("3 attempts");
   }
@@ -264,7 +265,7 @@ class LifelineHttpClientTest {
         catchThrowableOfType(
             LifelineHttpException.class, () -> client.execute(HttpRequest.get("/slow")));
     assertThat(e.errorType()).isEqualTo(ErrorType.TIMEOUT);
-    assertThat(e.kind()).isEqualTo(FailureKind.TIMEOUT);
+    assertThat(e.kind()).contains(FailureKind.TIMEOUT);
   }
 
   @Test
@@ -281,8 +282,8 @@ class LifelineHttpClientTest {
         catchThrowableOfType(
             LifelineHttpException.class, () -> client.execute(HttpRequest.get("/a")));
     assertThat(gateway.errorType()).isEqualTo(ErrorType.TIMEOUT);
-    assertThat(busy.kind()).isEqualTo(FailureKind.OVERLOADED);
-    assertThat(broken.kind()).isEqualTo(FailureKind.SERVER_ERROR);
+    assertThat(busy.kind()).contains(FailureKind.OVERLOADED);
+    assertThat(broken.kind()).contains(FailureKind.SERVER_ERROR);
     assertThat(broken.errorType()).isEqualTo(ErrorType.HTTP_ERROR);
   }
 
@@ -301,7 +302,7 @@ class LifelineHttpClientTest {
           catchThrowableOfType(
               LifelineHttpException.class, () -> client.execute(HttpRequest.get("/x")));
       assertThat(e.errorType()).isEqualTo(ErrorType.HTTP_ERROR);
-      assertThat(e.kind()).isNotNull();
+      assertThat(e.kind()).isPresent();
       assertThat(e.report().attempts()).hasSize(1);
     }
   }

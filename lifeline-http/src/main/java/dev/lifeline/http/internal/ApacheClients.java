@@ -105,8 +105,9 @@ final class ApacheClients {
     if (request.hasBody()) {
       // Streamed from the request's own bytes: a large upload is not copied for every attempt.
       ByteArrayInputStream body = request.bodyStream();
-      req.setEntity(
-          new InputStreamEntity(body, body.available(), ContentType.parse(request.contentType())));
+      // A body always comes with its content type: the builder sets both.
+      ContentType type = request.contentType().map(ContentType::parse).orElse(null);
+      req.setEntity(new InputStreamEntity(body, body.available(), type));
     }
     return req;
   }

@@ -24,7 +24,6 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -208,7 +207,7 @@ public final class DefaultHttpClient implements LifelineHttpClient {
     if (closed.get()) {
       throw new IllegalStateException("client '" + name + "' is closed");
     }
-    Duration timeout = Objects.requireNonNullElse(request.timeout(), config.callTimeout());
+    Duration timeout = request.timeout().orElse(config.callTimeout());
     CallExecution call =
         CallExecution.start(
                 policy,

@@ -3,7 +3,7 @@ package dev.lifeline.http.internal;
 import dev.lifeline.http.HttpClientConfig;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.util.Objects;
+import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.client5.http.ssl.DefaultHostnameVerifier;
@@ -31,23 +31,23 @@ final class TlsSupport {
 
   private static SSLContext sslContext(HttpClientConfig config) {
     SSLContextBuilder b = SSLContextBuilder.create();
-    KeyStore trustStore = config.trustStore();
+    Optional<KeyStore> trustStore = config.trustStore();
     try {
       if (!config.tlsVerification()) {
         b.loadTrustMaterial(TrustAllStrategy.INSTANCE);
-      } else if (trustStore != null) {
-        b.loadTrustMaterial(trustStore, null);
+      } else if (trustStore.isPresent()) {
+        b.loadTrustMaterial(trustStore.get(), null);
       }
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException(
           "trustStore: unusable for client '" + config.name() + "' (" + e.getMessage() + ")", e);
     }
-    KeyStore keyStore = config.keyStore();
-    if (keyStore != null) {
+    Optional<KeyStore> keyStore = config.keyStore();
+    if (keyStore.isPresent()) {
       // Set with the key store, and copied for this use only: cleared below.
-      char[] pw = Objects.requireNonNull(config.keyPassword(), "keyPassword");
+      char[] pw = config.keyPassword().orElseThrow();
       try {
-        b.loadKeyMaterial(keyStore, pw);
+        b.loadKeyMaterial(keyStore.get(), pw);
       } catch (GeneralSecurityException e) {
         throw new IllegalArgumentException(
             "clientCertificate: unusable for client '"
