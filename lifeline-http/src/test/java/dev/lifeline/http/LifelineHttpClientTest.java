@@ -13,6 +13,9 @@ import dev.lifeline.core.StopReason;
 import dev.lifeline.http.TestHttpServer.Reply;
 import dev.lifeline.testing.FakeClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.config.MeterFilterReply;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -305,6 +308,33 @@ class LifelineHttpClientTest {
       assertThat(e.kind()).isPresent();
       assertThat(e.report().attempts()).hasSize(1);
     }
+  }
+
+  @Test
+  void aMeterRegistryFailingOnASuccessEndsTheCallWithATypedErrorNotANullPointer() {
+    server.replies(Reply.of(200, "hello"));
+    IllegalStateException refused = new IllegalStateException("the registry refuses this meter");
+    SimpleMeterRegistry failing = new SimpleMeterRegistry();
+    failing
+        .config()
+        .meterFilter(
+            new MeterFilter() {
+              @Override
+              public MeterFilterReply accept(Meter.Id id) {
+                if (id.getName().equals("lifeline.http.requests")
+                    && "success".equals(id.getTag("outcome"))) {
+                  throw refused;
+                }
+                return MeterFilterReply.NEUTRAL;
+              }
+            });
+    client(config(server.baseUrl(), policy(RetryPolicy.noRetry()).meterRegistry(failing).build()));
+    LifelineHttpException e =
+        catchThrowableOfType(
+            LifelineHttpException.class, () -> client.execute(HttpRequest.get("/x")));
+    assertThat(e.errorType()).isEqualTo(ErrorType.UNEXPECTED_ERROR);
+    assertThat(e.getCause()).isSameAs(refused);
+    assertThat(e.report().stopReason()).isEqualTo(StopReason.NON_RETRYABLE);
   }
 
   @Test
