@@ -1,5 +1,6 @@
 package dev.lifeline.active;
 
+import dev.lifeline.core.internal.Check;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -24,7 +25,7 @@ public record Acquisition(boolean won, Optional<Lease> current) {
   public Acquisition {
     Objects.requireNonNull(current, "current");
     if (won && current.isEmpty()) {
-      throw new IllegalArgumentException("won: true with no lease (expected: the lease won)");
+      throw Check.invalid("won", "true with no lease", "the lease won");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.lifeline.active;
 
+import dev.lifeline.core.internal.Check;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.util.List;
@@ -28,7 +29,7 @@ public final class ActiveHealth {
     Objects.requireNonNull(health, "health");
     List<String> names = List.of(serviceNames);
     if (names.isEmpty()) {
-      throw new IllegalArgumentException("serviceNames: [] (expected: >= 1 name)");
+      throw Check.invalid("serviceNames", "[]", ">= 1 name");
     }
     Object binding = new Object();
     member.addListener((role, token) -> update(binding, member, health, names));

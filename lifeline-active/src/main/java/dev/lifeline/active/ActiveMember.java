@@ -2,6 +2,7 @@ package dev.lifeline.active;
 
 import dev.lifeline.active.internal.DefaultActiveMember;
 import dev.lifeline.core.Ticker;
+import dev.lifeline.core.internal.Check;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
@@ -11,6 +12,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One member of a single-active group: it competes for the group's lease, renews it while ACTIVE
@@ -150,7 +152,7 @@ public interface ActiveMember extends AutoCloseable {
     private ActiveOptions options = ActiveOptions.defaults();
     private Ticker ticker = Ticker.system();
     private Clock clock = Clock.systemUTC();
-    private ScheduledExecutorService scheduler;
+    private @Nullable ScheduledExecutorService scheduler;
     private MeterRegistry registry = new CompositeMeterRegistry();
 
     private Builder(GroupId group, String memberId, LeaseStore store) {
@@ -167,8 +169,8 @@ public interface ActiveMember extends AutoCloseable {
     public Builder address(String address) {
       Objects.requireNonNull(address, "address");
       if (!address.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-        throw new IllegalArgumentException(
-            "address: '" + address + "' (expected: host:port, printable ASCII, no spaces)");
+        throw Check.invalid(
+            "address", "'" + address + "'", "host:port, printable ASCII, no spaces");
       }
       this.address = address;
       return this;

@@ -1,7 +1,7 @@
 package dev.lifeline.active;
 
+import dev.lifeline.core.internal.Check;
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Timing of a single-active member. Immutable and thread-safe; build with {@link #builder()}.
@@ -92,22 +92,13 @@ public final class ActiveOptions {
 
     private Builder() {}
 
-    private static Duration check(String field, Duration d, Duration min, Duration max) {
-      Objects.requireNonNull(d, field);
-      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-        throw new IllegalArgumentException(
-            field + ": " + d + " (expected: >= " + min + " and <= " + max + ")");
-      }
-      return d;
-    }
-
     /**
      * Lease time to live (default 1.5 s).
      *
      * @throws IllegalArgumentException if not in 50 ms .. 5 min
      */
     public Builder ttl(Duration ttl) {
-      this.ttl = check("ttl", ttl, Duration.ofMillis(50), Duration.ofMinutes(5));
+      this.ttl = Check.inRange("ttl", ttl, Duration.ofMillis(50), Duration.ofMinutes(5));
       return this;
     }
 
@@ -117,7 +108,8 @@ public final class ActiveOptions {
      * @throws IllegalArgumentException if not in 5 ms .. 1 min
      */
     public Builder heartbeat(Duration heartbeat) {
-      this.heartbeat = check("heartbeat", heartbeat, Duration.ofMillis(5), Duration.ofMinutes(1));
+      this.heartbeat =
+          Check.inRange("heartbeat", heartbeat, Duration.ofMillis(5), Duration.ofMinutes(1));
       return this;
     }
 
@@ -127,7 +119,8 @@ public final class ActiveOptions {
      * @throws IllegalArgumentException if negative or above 1 min
      */
     public Builder safetyMargin(Duration margin) {
-      this.safetyMargin = check("safetyMargin", margin, Duration.ZERO, Duration.ofMinutes(1));
+      this.safetyMargin =
+          Check.inRange("safetyMargin", margin, Duration.ZERO, Duration.ofMinutes(1));
       return this;
     }
 
@@ -138,7 +131,7 @@ public final class ActiveOptions {
      */
     public Builder maxStoreBackoff(Duration d) {
       this.maxStoreBackoff =
-          check("maxStoreBackoff", d, Duration.ofMillis(10), Duration.ofMinutes(5));
+          Check.inRange("maxStoreBackoff", d, Duration.ofMillis(10), Duration.ofMinutes(5));
       return this;
     }
 
@@ -148,7 +141,7 @@ public final class ActiveOptions {
      * @throws IllegalArgumentException if negative or above 5 min
      */
     public Builder drainTimeout(Duration d) {
-      this.drainTimeout = check("drainTimeout", d, Duration.ZERO, Duration.ofMinutes(5));
+      this.drainTimeout = Check.inRange("drainTimeout", d, Duration.ZERO, Duration.ofMinutes(5));
       return this;
     }
 
@@ -160,22 +153,12 @@ public final class ActiveOptions {
      */
     public ActiveOptions build() {
       if (heartbeat.multipliedBy(2).compareTo(ttl) >= 0) {
-        throw new IllegalArgumentException(
-            "heartbeat: "
-                + heartbeat
-                + " (expected: < ttl/2 = "
-                + ttl.dividedBy(2)
-                + " with ttl: "
-                + ttl
-                + ")");
+        throw Check.invalid(
+            "heartbeat", heartbeat, "< ttl/2 = " + ttl.dividedBy(2) + " with ttl: " + ttl);
       }
       if (safetyMargin.compareTo(ttl.minus(heartbeat)) >= 0) {
-        throw new IllegalArgumentException(
-            "safetyMargin: "
-                + safetyMargin
-                + " (expected: < ttl - heartbeat = "
-                + ttl.minus(heartbeat)
-                + ")");
+        throw Check.invalid(
+            "safetyMargin", safetyMargin, "< ttl - heartbeat = " + ttl.minus(heartbeat));
       }
       return new ActiveOptions(this);
     }

@@ -1,9 +1,12 @@
 package dev.lifeline.active;
 
+import dev.lifeline.active.internal.ExclusiveListener;
+import dev.lifeline.active.internal.GuardedCall;
+import dev.lifeline.active.internal.HeldListener;
+import dev.lifeline.core.internal.Check;
 import dev.lifeline.grpc.NotActive;
 import io.grpc.Context;
 import io.grpc.Deadline;
-import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -14,15 +17,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +71,23 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
   private final Counter rejected;
   private final Counter held;
   private final Counter revoked;
+  private final ExclusiveListener.Refusals refusals =
+      new ExclusiveListener.Refusals() {
+        @Override
+        public Status notActive() {
+          return ExclusiveInterceptor.this.notActive();
+        }
+
+        @Override
+        public Metadata hint() {
+          return ExclusiveInterceptor.this.hint();
+        }
+
+        @Override
+        public void revoked() {
+          revoked.increment();
+        }
+      };
 
   private ExclusiveInterceptor(Builder b) {
     this.member = b.member;
@@ -164,16 +182,11 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
     }
   }
 
-  /**
-   * How long a call may be held: the configured wait, but at most half the call's remaining
-   * deadline, so the client keeps time to act on the answer.
-   */
-  private Duration holdFor(Deadline deadline) {
-    if (deadline == null) {
-      return electionWait;
-    }
-    long half = deadline.timeRemaining(TimeUnit.NANOSECONDS) / 2;
-    return half < electionWait.toNanos() ? Duration.ofNanos(Math.max(0, half)) : electionWait;
+  /** How long a call with {@code deadline} may be held (see {@link HeldListener#holdFor}). */
+  private Duration holdFor(@Nullable Deadline deadline) {
+    return HeldListener.holdFor(
+        deadline == null ? Long.MAX_VALUE : deadline.timeRemaining(TimeUnit.NANOSECONDS),
+        electionWait);
   }
 
   /** Serves the call if this member is active now, else answers NOT_ACTIVE with the best hint. */
@@ -210,132 +223,7 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
     } finally {
       ctx.detach(previous);
     }
-    return new ExclusiveListener<>(delegate, p, callContext, guarded);
-  }
-
-  /**
-   * Whether grpc-stub runs the handler of {@code type} when the call starts, rather than at
-   * half-close: then the handler may have acted before any check at a message, and a call stopped
-   * there must not be answered NOT_ACTIVE ("never processed, go elsewhere").
-   */
-  static boolean handlerRunsAtStart(MethodDescriptor.MethodType type) {
-    return type != MethodDescriptor.MethodType.UNARY
-        && type != MethodDescriptor.MethodType.SERVER_STREAMING;
-  }
-
-  /**
-   * Runs an admitted call: every callback in a fresh {@link ExclusivePermit#newContext} (the token,
-   * the tenure's current deadline, cancelled at step-down), and a tenure check right before the
-   * handler gets a message or the half-close, since admission happened when the headers arrived.
-   * The permit is closed when the call completes or is cancelled, not when a callback returns: an
-   * asynchronous handler still runs then. grpc delivers the callbacks one at a time, so the fields
-   * need no lock.
-   */
-  private final class ExclusiveListener<ReqT, RespT> extends ServerCall.Listener<ReqT> {
-    private final ServerCall.Listener<ReqT> delegate;
-    private final ExclusivePermit permit;
-    private final Context callContext;
-    private final GuardedCall<ReqT, RespT> call;
-    private boolean handlerStarted;
-    private boolean stopped;
-    private boolean terminalDelivered;
-
-    ExclusiveListener(
-        ServerCall.Listener<ReqT> delegate,
-        ExclusivePermit permit,
-        Context callContext,
-        GuardedCall<ReqT, RespT> call) {
-      this.delegate = delegate;
-      this.permit = permit;
-      this.callContext = callContext;
-      this.call = call;
-      this.handlerStarted = handlerRunsAtStart(call.getMethodDescriptor().getType());
-    }
-
-    private void inTenure(Runnable step) {
-      Context.CancellableContext ctx = permit.newContext(callContext);
-      Context previous = ctx.attach();
-      try {
-        step.run();
-      } finally {
-        ctx.detach(previous);
-      }
-    }
-
-    /** Whether the handler may get the next message or the half-close; stops the call if not. */
-    private boolean mayProceed() {
-      if (stopped) {
-        return false;
-      }
-      if (permit.isCurrent()) {
-        return true;
-      }
-      stopped = true;
-      revoked.increment();
-      if (!handlerStarted) {
-        // The handler never ran: the client may safely send the call elsewhere.
-        call.closeForInterceptor(notActive(), hint());
-        permit.close();
-      } else {
-        // The handler already acted: NOT_ACTIVE would invite a retry elsewhere of work that may
-        // be half done. End the call plainly and tell the handler it is cancelled.
-        call.closeForInterceptor(
-            Status.ABORTED.withDescription(
-                "exclusive call stopped: this member's tenure (token "
-                    + permit.fencingToken()
-                    + ") ended while the call ran; part of it may have been processed"),
-            new Metadata());
-        terminalDelivered = true;
-        inTenure(delegate::onCancel);
-      }
-      return false;
-    }
-
-    @Override
-    public void onMessage(ReqT message) {
-      if (mayProceed()) {
-        inTenure(() -> delegate.onMessage(message));
-      }
-    }
-
-    @Override
-    public void onHalfClose() {
-      if (mayProceed()) {
-        handlerStarted = true;
-        inTenure(delegate::onHalfClose);
-      }
-    }
-
-    @Override
-    public void onReady() {
-      if (!stopped) {
-        inTenure(delegate::onReady);
-      }
-    }
-
-    @Override
-    public void onCancel() {
-      try {
-        if (!terminalDelivered) {
-          terminalDelivered = true;
-          inTenure(delegate::onCancel);
-        }
-      } finally {
-        permit.close();
-      }
-    }
-
-    @Override
-    public void onComplete() {
-      try {
-        if (!terminalDelivered) {
-          terminalDelivered = true;
-          inTenure(delegate::onComplete);
-        }
-      } finally {
-        permit.close();
-      }
-    }
+    return new ExclusiveListener<>(delegate, p, callContext, guarded, refusals);
   }
 
   private Status notActive() {
@@ -348,123 +236,6 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
         member.knownActive().filter(l -> !l.holder().incarnation().equals(member.incarnation()));
     return NotActive.trailers(
         active.map(Lease::holderId).orElse(null), active.map(Lease::holderAddress).orElse(null));
-  }
-
-  /**
-   * The call as the handler sees it: once the interceptor has closed it, the handler's later writes
-   * and close are dropped instead of failing in the handler, and all writes are serialized because
-   * the interceptor and a handler thread may close concurrently.
-   */
-  private static final class GuardedCall<ReqT, RespT>
-      extends ForwardingServerCall.SimpleForwardingServerCall<ReqT, RespT> {
-
-    // Guarded by this.
-    private boolean closedByInterceptor;
-
-    GuardedCall(ServerCall<ReqT, RespT> call) {
-      super(call);
-    }
-
-    synchronized void closeForInterceptor(Status status, Metadata trailers) {
-      if (!closedByInterceptor) {
-        closedByInterceptor = true;
-        super.close(status, trailers);
-      }
-    }
-
-    @Override
-    public synchronized void sendHeaders(Metadata headers) {
-      if (!closedByInterceptor) {
-        super.sendHeaders(headers);
-      }
-    }
-
-    @Override
-    public synchronized void sendMessage(RespT message) {
-      if (!closedByInterceptor) {
-        super.sendMessage(message);
-      }
-    }
-
-    @Override
-    public synchronized void close(Status status, Metadata trailers) {
-      if (!closedByInterceptor) {
-        super.close(status, trailers);
-      }
-    }
-
-    @Override
-    public synchronized boolean isReady() {
-      return !closedByInterceptor && super.isReady();
-    }
-
-    @Override
-    public synchronized boolean isCancelled() {
-      return closedByInterceptor || super.isCancelled();
-    }
-  }
-
-  /**
-   * The listener of a call held through an election. grpc delivers its callbacks one at a time; the
-   * decision arrives on another thread, so both sides synchronize on this object. Starting the
-   * handler may deliver the request at once on the deciding thread, before the handler's listener
-   * is known: such callbacks are queued and replayed in order.
-   */
-  private static final class HeldListener<ReqT> extends ServerCall.Listener<ReqT> {
-
-    // Guarded by this.
-    private ServerCall.Listener<ReqT> delegate;
-    private final ArrayDeque<Consumer<ServerCall.Listener<ReqT>>> pending = new ArrayDeque<>();
-    private boolean cancelledBeforeDecision;
-
-    /** Runs the decision unless the client gave up meanwhile, then replays what arrived. */
-    synchronized void decided(Supplier<ServerCall.Listener<ReqT>> decision) {
-      if (cancelledBeforeDecision) {
-        return;
-      }
-      ServerCall.Listener<ReqT> d = decision.get();
-      while (!pending.isEmpty()) {
-        pending.poll().accept(d);
-      }
-      delegate = d;
-    }
-
-    private synchronized void dispatch(Consumer<ServerCall.Listener<ReqT>> callback) {
-      if (delegate != null) {
-        callback.accept(delegate);
-      } else {
-        pending.add(callback);
-      }
-    }
-
-    @Override
-    public void onMessage(ReqT message) {
-      dispatch(l -> l.onMessage(message));
-    }
-
-    @Override
-    public void onHalfClose() {
-      dispatch(ServerCall.Listener::onHalfClose);
-    }
-
-    @Override
-    public synchronized void onCancel() {
-      if (delegate == null) {
-        // The client gave up (or its deadline passed) while held: no decision is needed any more.
-        cancelledBeforeDecision = true;
-      }
-      dispatch(ServerCall.Listener::onCancel);
-    }
-
-    @Override
-    public void onComplete() {
-      dispatch(ServerCall.Listener::onComplete);
-    }
-
-    @Override
-    public void onReady() {
-      dispatch(ServerCall.Listener::onReady);
-    }
   }
 
   /** Mutable builder; not thread-safe. */
@@ -492,8 +263,7 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
     public Builder exclusive(String fullMethodName) {
       Objects.requireNonNull(fullMethodName, "fullMethodName");
       if (fullMethodName.indexOf('/') <= 0 || fullMethodName.endsWith("/")) {
-        throw new IllegalArgumentException(
-            "fullMethodName: '" + fullMethodName + "' (expected: package.Service/Method)");
+        throw Check.invalid("fullMethodName", "'" + fullMethodName + "'", "package.Service/Method");
       }
       exclusive.add(fullMethodName);
       return this;
@@ -509,12 +279,8 @@ public final class ExclusiveInterceptor implements ServerInterceptor {
      * @throws IllegalArgumentException if negative or above 10 s
      */
     public Builder electionWait(Duration wait) {
-      Objects.requireNonNull(wait, "electionWait");
-      if (wait.isNegative() || wait.compareTo(Duration.ofSeconds(10)) > 0) {
-        throw new IllegalArgumentException(
-            "electionWait: " + wait + " (expected: >= PT0S and <= PT10S)");
-      }
-      this.electionWait = wait;
+      this.electionWait =
+          Check.inRange("electionWait", wait, Duration.ZERO, Duration.ofSeconds(10));
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.lifeline.active;
 
+import dev.lifeline.core.internal.Check;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -37,11 +38,8 @@ public record GroupId(String service, String group) {
   public static String checkId(String field, String value) {
     Objects.requireNonNull(value, field);
     if (!ID.matcher(value).matches()) {
-      throw new IllegalArgumentException(
-          field
-              + ": '"
-              + value
-              + "' (expected: 1-64 of [A-Za-z0-9_-], starting with a letter or digit)");
+      throw Check.invalid(
+          field, "'" + value + "'", "1-64 of [A-Za-z0-9_-], starting with a letter or digit");
     }
     return value;
   }

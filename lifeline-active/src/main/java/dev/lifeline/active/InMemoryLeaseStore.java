@@ -1,5 +1,6 @@
 package dev.lifeline.active;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.lifeline.core.Ticker;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * object starts again at 1, so downstream systems fenced across JVM restarts need the NATS store. A
  * lease of another incarnation of the same member id is foreign, like any other holder's.
  *
- * <p>Thread-safe: all state is guarded by {@code this}; listeners are called outside the lock.
+ * <p>Thread-safe: all state changes only under this object's monitor; listeners are called outside
+ * it.
  */
 public final class InMemoryLeaseStore implements LeaseStore {
 
@@ -37,10 +40,10 @@ public final class InMemoryLeaseStore implements LeaseStore {
   private final Ticker ticker;
   private final Clock clock;
 
-  /** Guarded by this. */
+  @GuardedBy("this")
   private final Map<GroupId, Entry> entries = new HashMap<>();
 
-  /** Guarded by this. */
+  @GuardedBy("this")
   private long lastRevision;
 
   private final Map<GroupId, List<Consumer<LeaseEvent>>> watchers = new ConcurrentHashMap<>();
@@ -60,7 +63,8 @@ public final class InMemoryLeaseStore implements LeaseStore {
     return new InMemoryLeaseStore(ticker, clock);
   }
 
-  private Entry live(GroupId group) {
+  @GuardedBy("this")
+  private @Nullable Entry live(GroupId group) {
     Entry e = entries.get(group);
     if (e != null && ticker.nanos() - e.expiresAtNanos >= 0) {
       entries.remove(group);
@@ -69,6 +73,7 @@ public final class InMemoryLeaseStore implements LeaseStore {
     return e;
   }
 
+  @GuardedBy("this")
   private Lease write(Lease lease) {
     entries.put(lease.group(), new Entry(lease, ticker.nanos() + lease.ttl().toNanos()));
     return lease;

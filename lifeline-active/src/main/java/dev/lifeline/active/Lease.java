@@ -1,5 +1,6 @@
 package dev.lifeline.active;
 
+import dev.lifeline.core.internal.Check;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -42,16 +43,9 @@ public record Lease(
     Objects.requireNonNull(acquiredAt, "acquiredAt");
     Objects.requireNonNull(renewedAt, "renewedAt");
     Objects.requireNonNull(ttl, "ttl");
-    if (token <= 0 || revision <= 0 || epoch < 0) {
-      throw new IllegalArgumentException(
-          "token: "
-              + token
-              + ", revision: "
-              + revision
-              + ", epoch: "
-              + epoch
-              + " (expected: token > 0, revision > 0, epoch >= 0)");
-    }
+    Check.atLeast("token", token, 1);
+    Check.atLeast("revision", revision, 1);
+    Check.atLeast("epoch", epoch, 0);
   }
 
   /**

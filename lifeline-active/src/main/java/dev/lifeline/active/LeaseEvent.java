@@ -1,5 +1,6 @@
 package dev.lifeline.active;
 
+import dev.lifeline.active.internal.StoreOrder;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -36,6 +37,6 @@ public record LeaseEvent(GroupId group, long epoch, long revision, Optional<Leas
    * within one epoch the larger revision is.
    */
   public boolean isAfter(Lease lease) {
-    return epoch != lease.epoch() ? epoch > lease.epoch() : revision > lease.revision();
+    return StoreOrder.isAfter(epoch, revision, lease.epoch(), lease.revision());
   }
 }

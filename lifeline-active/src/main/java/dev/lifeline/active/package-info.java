@@ -10,6 +10,9 @@
  * place.
  *
  * <p>Members, stores and interceptors are thread-safe; options and ids are immutable; builders are
- * not thread-safe.
+ * not thread-safe. Nothing here returns or accepts null unless marked {@code @Nullable}.
  */
+@NullMarked
 package dev.lifeline.active;
+
+import org.jspecify.annotations.NullMarked;

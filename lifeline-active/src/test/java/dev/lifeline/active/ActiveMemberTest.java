@@ -97,7 +97,7 @@ class ActiveMemberTest {
         .hasMessageContaining("heartbeat: PT0.5S")
         .hasMessageContaining("ttl: PT1S");
     assertThatThrownBy(() -> ActiveOptions.builder().ttl(Duration.ofMillis(10)))
-        .hasMessage("ttl: PT0.01S (expected: >= PT0.05S and <= PT5M)");
+        .hasMessage("ttl: PT0.01S (expected: >= 50 ms and <= 5 min)");
   }
 
   @Test

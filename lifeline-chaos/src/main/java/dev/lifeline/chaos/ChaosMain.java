@@ -3,6 +3,7 @@ package dev.lifeline.chaos;
 import dev.lifeline.chaos.internal.Args;
 import dev.lifeline.chaos.internal.ChaosReport;
 import dev.lifeline.chaos.internal.ChaosRun;
+import dev.lifeline.core.internal.Check;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
@@ -22,19 +23,9 @@ public final class ChaosMain {
     Path json;
     try {
       Args args = Args.parse(argv).only(Set.of("failovers", "seed", "ttl-ms", "clients", "json"));
-      int failovers = args.intValue("failovers", 100);
-      if (failovers < 1 || failovers > 10_000) {
-        throw new IllegalArgumentException(
-            "--failovers: " + failovers + " (expected: >= 1 and <= 10000)");
-      }
-      int ttlMs = args.intValue("ttl-ms", 2000);
-      if (ttlMs < 500 || ttlMs > 60_000) {
-        throw new IllegalArgumentException("--ttl-ms: " + ttlMs + " (expected: 500 .. 60000)");
-      }
-      int clients = args.intValue("clients", 4);
-      if (clients < 1 || clients > 64) {
-        throw new IllegalArgumentException("--clients: " + clients + " (expected: 1 .. 64)");
-      }
+      int failovers = Check.inRange("--failovers", args.intValue("failovers", 100), 1, 10_000);
+      int ttlMs = Check.inRange("--ttl-ms", args.intValue("ttl-ms", 2000), 500, 60_000);
+      int clients = Check.inRange("--clients", args.intValue("clients", 4), 1, 64);
       ChaosRun.Config d = ChaosRun.Config.defaults();
       config =
           new ChaosRun.Config(

@@ -3,4 +3,7 @@
  * dev.lifeline.chaos.ChaosMember} is one member process, {@link dev.lifeline.chaos.ChaosMain} the
  * runner behind {@code ./lifeline chaos}.
  */
+@NullMarked
 package dev.lifeline.chaos;
+
+import org.jspecify.annotations.NullMarked;

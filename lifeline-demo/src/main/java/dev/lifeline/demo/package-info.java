@@ -3,4 +3,7 @@
  * bench} measures Lifeline against baselines in the same run. The entry point is {@link
  * dev.lifeline.demo.Main}; everything else lives in {@code dev.lifeline.demo.internal}.
  */
+@NullMarked
 package dev.lifeline.demo;
+
+import org.jspecify.annotations.NullMarked;

@@ -5,4 +5,7 @@
  * client) and {@code storage} (the HTTP watermark client). They are meant to be read next to the
  * originals in the project's seeds and are what the demo runs; they are not a library API.
  */
+@NullMarked
 package dev.lifeline.examples;
+
+import org.jspecify.annotations.NullMarked;

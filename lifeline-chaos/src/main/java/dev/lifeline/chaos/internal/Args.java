@@ -1,5 +1,6 @@
 package dev.lifeline.chaos.internal;
 
+import dev.lifeline.core.internal.Check;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -23,8 +24,7 @@ public final class Args {
     for (int i = 0; i < argv.length; i += 2) {
       String name = argv[i];
       if (!name.startsWith("--") || i + 1 >= argv.length) {
-        throw new IllegalArgumentException(
-            "argument '" + name + "' (expected: --name value pairs)");
+        throw Check.invalid("argument", "'" + name + "'", "--name value pairs");
       }
       m.put(name.substring(2), argv[i + 1]);
     }
@@ -39,8 +39,7 @@ public final class Args {
   public Args only(Set<String> known) {
     for (String name : values.keySet()) {
       if (!known.contains(name)) {
-        throw new IllegalArgumentException(
-            "--" + name + ": unknown argument (expected one of " + known + ")");
+        throw Check.invalid("--" + name, "unknown argument", "one of " + known);
       }
     }
     return this;
@@ -77,7 +76,7 @@ public final class Args {
     try {
       return Integer.parseInt(v);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + name + ": '" + v + "' (expected: an integer)");
+      throw Check.invalid("--" + name, "'" + v + "'", "an integer");
     }
   }
 
@@ -94,7 +93,7 @@ public final class Args {
     try {
       return Long.parseLong(v);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + name + ": '" + v + "' (expected: an integer)");
+      throw Check.invalid("--" + name, "'" + v + "'", "an integer");
     }
   }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a chaos run found, per fault kind and in total, as a table and as JSON in the bench shape
@@ -40,7 +41,7 @@ public final class ChaosReport {
   private final long rejectedWrites;
   private final Duration elapsed;
   private final Path logs;
-  private final String stuck;
+  private final @Nullable String stuck;
 
   private ChaosReport(
       ChaosRun.Config config,
@@ -52,7 +53,7 @@ public final class ChaosReport {
       long rejectedWrites,
       Duration elapsed,
       Path logs,
-      String stuck) {
+      @Nullable String stuck) {
     this.config = config;
     this.perKind = perKind;
     this.failovers = failovers;
@@ -67,16 +68,16 @@ public final class ChaosReport {
 
   static ChaosReport of(
       ChaosRun.Config config,
-      List<ChaosRun.FaultRecord> faults,
-      List<ChaosRun.Failure> failures,
+      List<FaultRecord> faults,
+      List<FailedCall> failures,
       HistoryChecker.Verdict verdict,
       long rejectedWrites,
       Duration elapsed,
       Path logs,
-      String stuck) {
+      @Nullable String stuck) {
     Map<FaultKind, KindFigures> perKind = new LinkedHashMap<>();
     for (FaultKind k : FaultKind.values()) {
-      List<ChaosRun.FaultRecord> mine = faults.stream().filter(f -> f.kind() == k).toList();
+      List<FaultRecord> mine = faults.stream().filter(f -> f.kind() == k).toList();
       if (mine.isEmpty()) {
         continue;
       }

@@ -1,9 +1,6 @@
 package dev.lifeline.chaos.internal;
 
 import dev.lifeline.chaos.ChaosMember;
-import dev.lifeline.chaos.proto.ChaosMemberGrpc;
-import dev.lifeline.chaos.proto.WriteReply;
-import dev.lifeline.chaos.proto.WriteRequest;
 import dev.lifeline.core.FailureKind;
 import dev.lifeline.core.RetryPolicy;
 import dev.lifeline.grpc.ChannelBuilderFactory;
@@ -12,16 +9,10 @@ import dev.lifeline.grpc.StickyGroupChannel;
 import dev.lifeline.testing.HistoryChecker;
 import dev.lifeline.testing.NatsCluster;
 import io.grpc.Server;
-import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.nats.client.Connection;
-import io.nats.client.JetStreamManagement;
-import io.nats.client.JetStreamOptions;
 import io.nats.client.Nats;
 import io.nats.client.Options;
-import io.nats.client.api.ClusterInfo;
-import io.nats.client.api.Replica;
-import io.nats.client.api.StreamInfo;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -31,16 +22,13 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The chaos run: a 3-node NATS cluster, three member processes, a fenced register and client load;
@@ -102,40 +90,22 @@ public final class ChaosRun implements AutoCloseable {
     }
   }
 
-  /** A call that failed as a client saw it. */
-  record Failure(String client, String requestId, long sentNanos, long endNanos, String status) {}
-
-  /** One injected fault and what followed. */
-  record FaultRecord(
-      int index,
-      FaultKind kind,
-      String target,
-      long tokenBefore,
-      long faultNanos,
-      long healedNanos,
-      long failoverNanos,
-      String newActive) {}
-
-  private static final Duration STEADY_WITHIN = Duration.ofSeconds(90);
-
   private final Config config;
   private final PrintStream out;
   private final Path dir;
   private final HistoryChecker history = new HistoryChecker();
-  private final List<Failure> failures = new CopyOnWriteArrayList<>();
-  private final List<FaultRecord> faults = new ArrayList<>();
-  private final AtomicReference<HistoryChecker.Ack> highest = new AtomicReference<>();
-  private final List<MemberProcess> members = new ArrayList<>();
-  private final List<Thread> clientThreads = new ArrayList<>();
   private final Random random;
 
-  private NatsCluster cluster;
-  private Connection monitor;
-  private Server registerServer;
-  private FencedRegister register;
-  private ChannelPool pool;
-  private StickyGroupChannel channel;
-  private volatile boolean loadRunning;
+  /** How to undo what the run started, latest first; {@link #close()} runs them. */
+  private final Deque<Runnable> undo = new ArrayDeque<>();
+
+  /** What the set-up started, for the schedule to drive. */
+  private record Rig(
+      NatsCluster cluster,
+      FencedRegister register,
+      ClientLoad load,
+      SteadyState steady,
+      FaultInjector injector) {}
 
   public ChaosRun(Config config, PrintStream out) {
     this.config = config;
@@ -151,15 +121,17 @@ public final class ChaosRun implements AutoCloseable {
   /** Runs the whole schedule and returns the report; the caller closes the run. */
   public ChaosReport run() throws IOException, InterruptedException {
     long begin = System.nanoTime();
-    setUp();
-    List<FaultKind> schedule = FaultKind.schedule(config.failovers(), random);
+    Rig rig = setUp();
+    List<FaultPlan> schedule =
+        FaultPlan.schedule(config.failovers(), config.ttl(), rig.cluster().size(), random);
+    List<FaultRecord> faults = new ArrayList<>();
     // A group that never recovers is a finding, not a crash of the run: the schedule stops there
     // and the history recorded so far is still checked and reported.
     String stuck = null;
     try {
       for (int i = 0; i < schedule.size(); i++) {
-        awaitSteady();
-        FaultRecord r = inject(i + 1, schedule.get(i));
+        rig.steady().await();
+        FaultRecord r = rig.injector().inject(i + 1, schedule.get(i));
         faults.add(r);
         out.printf(
             "fault %3d/%d %-18s %-8s failover %6s ms  active now %s%n",
@@ -170,7 +142,7 @@ public final class ChaosRun implements AutoCloseable {
             r.failoverNanos() < 0 ? "none" : String.valueOf(r.failoverNanos() / 1_000_000),
             r.newActive());
       }
-      awaitSteady();
+      rig.steady().await();
     } catch (IllegalStateException e) {
       stuck =
           "stopped after "
@@ -181,24 +153,27 @@ public final class ChaosRun implements AutoCloseable {
               + e.getMessage();
       out.println("chaos: " + stuck);
     }
-    stopLoad();
+    rig.load().stop();
     HistoryChecker.Verdict verdict = history.check();
     return ChaosReport.of(
         config,
         faults,
-        failures,
+        rig.load().failures(),
         verdict,
-        register.rejected(),
+        rig.register().rejected(),
         Duration.ofNanos(System.nanoTime() - begin),
         dir,
         stuck);
   }
 
-  // ---- set-up ------------------------------------------------------------------------------
-
-  private void setUp() throws IOException, InterruptedException {
-    cluster = NatsCluster.start(3);
-    monitor =
+  /**
+   * Starts the cluster, the register, the members and the load, each registered in {@link #undo} as
+   * soon as it runs, so that {@link #close()} stops whatever a failed set-up left behind.
+   */
+  private Rig setUp() throws IOException, InterruptedException {
+    NatsCluster cluster = NatsCluster.start(3);
+    undo.push(cluster::close);
+    Connection monitor =
         Nats.connect(
             Options.builder()
                 .servers(cluster.directUrls().toArray(String[]::new))
@@ -208,12 +183,14 @@ public final class ChaosRun implements AutoCloseable {
                 .noRandomize()
                 .errorListener(new io.nats.client.ErrorListener() {})
                 .build());
-    register = new FencedRegister(history);
-    registerServer =
+    undo.push(() -> closeMonitor(monitor));
+    FencedRegister register = new FencedRegister(history);
+    Server registerServer =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
             .addService(register)
             .build()
             .start();
+    undo.push(registerServer::shutdownNow);
     List<String> settings =
         List.of(
             "--register",
@@ -230,6 +207,8 @@ public final class ChaosRun implements AutoCloseable {
             config.bucket(),
             "--replicas",
             "3");
+    List<MemberProcess> members = new ArrayList<>();
+    undo.push(() -> members.forEach(MemberProcess::close));
     // The member ports stay bound until the members start, so no proxy can be given one.
     List<ServerSocket> reserved = new ArrayList<>();
     try {
@@ -249,7 +228,9 @@ public final class ChaosRun implements AutoCloseable {
     for (MemberProcess m : members) {
       m.awaitReady(Duration.ofSeconds(60));
     }
-    pool = ChannelPool.builder().builderFactory(ChannelBuilderFactory.plaintext()).build();
+    ChannelPool pool =
+        ChannelPool.builder().builderFactory(ChannelBuilderFactory.plaintext()).build();
+    undo.push(pool::close);
     // An attempt on a paused or cut-off active would otherwise wait for the call's whole
     // deadline: the connection is alive, only the process behind it does not answer. The write is
     // idempotent on its request id, so a timed-out attempt may move to the next member.
@@ -266,8 +247,11 @@ public final class ChaosRun implements AutoCloseable {
                     .retryPolicy(retry)
                     .build());
     members.forEach(m -> b.member(m.address()));
-    channel = b.build();
-    startLoad();
+    StickyGroupChannel channel = b.build();
+    undo.push(channel::close);
+    ClientLoad load = new ClientLoad(history, channel, config.clients(), config.callDeadline());
+    load.start();
+    undo.push(load::halt);
     out.printf(
         "chaos: 3 NATS nodes, %d members, %d clients, ttl %d ms, %d faults, seed %d, logs in %s%n",
         members.size(),
@@ -276,339 +260,36 @@ public final class ChaosRun implements AutoCloseable {
         config.failovers(),
         config.seed(),
         dir);
+    SteadyState steady =
+        new SteadyState(cluster, monitor, config.bucket(), members, history, load, dir);
+    return new Rig(
+        cluster,
+        register,
+        load,
+        steady,
+        new FaultInjector(cluster, members, history, load, steady));
   }
 
-  private void startLoad() {
-    loadRunning = true;
-    for (int c = 0; c < config.clients(); c++) {
-      String client = "c" + c;
-      Thread t = new Thread(() -> clientLoop(client), "chaos-client-" + c);
-      t.setDaemon(true);
-      t.start();
-      clientThreads.add(t);
-    }
-  }
-
-  private void clientLoop(String client) {
-    ChaosMemberGrpc.ChaosMemberBlockingStub stub = ChaosMemberGrpc.newBlockingStub(channel);
-    long n = 0;
-    while (loadRunning) {
-      String id = client + "-" + n++;
-      long sent = System.nanoTime();
-      try {
-        WriteReply reply =
-            stub.withDeadlineAfter(config.callDeadline().toMillis(), TimeUnit.MILLISECONDS)
-                .write(WriteRequest.newBuilder().setRequestId(id).build());
-        HistoryChecker.Ack ack =
-            new HistoryChecker.Ack(
-                client, id, reply.getMember(), reply.getFencingToken(), sent, System.nanoTime());
-        history.ack(ack);
-        highest.accumulateAndGet(ack, (a, b) -> a == null || b.token() > a.token() ? b : a);
-      } catch (StatusRuntimeException e) {
-        if (loadRunning) {
-          failures.add(
-              new Failure(client, id, sent, System.nanoTime(), String.valueOf(e.getStatus())));
-        }
-      }
-      // Pacing, not waiting for a condition: about 100 calls per second per client.
-      pause(Duration.ofMillis(10));
-    }
-  }
-
-  private void stopLoad() {
-    loadRunning = false;
-    for (Thread t : clientThreads) {
-      try {
-        t.join(config.callDeadline().toMillis() + 5_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  // ---- steady state ------------------------------------------------------------------------
-
-  /**
-   * Waits until every node runs and the lease stream has a leader with every replica current, every
-   * member serves, and calls are being acknowledged by one active.
-   */
-  private void awaitSteady() {
-    long since = System.nanoTime();
+  private static void closeMonitor(Connection monitor) {
     try {
-      Awaitility.await("steady state (logs in " + dir + ")")
-          .atMost(STEADY_WITHIN)
-          .pollInterval(Duration.ofMillis(50))
-          .until(() -> streamHealthy() && membersServing() && serving(since));
-    } catch (ConditionTimeoutException e) {
-      throw new IllegalStateException(
-          "no steady state within "
-              + STEADY_WITHIN
-              + ": stream "
-              + streamState()
-              + ", members "
-              + members.stream().map(m -> m.id() + "=" + m.isServing()).toList()
-              + " (logs in "
-              + dir
-              + ")",
-          e);
-    }
-  }
-
-  private boolean membersServing() {
-    return members.stream().allMatch(MemberProcess::isServing);
-  }
-
-  /** A call acknowledged at least 200 ms after {@code since}, by the holder of the top token. */
-  private boolean serving(long since) {
-    HistoryChecker.Ack top = highest.get();
-    if (top == null) {
-      return false;
-    }
-    List<HistoryChecker.Ack> acks = history.acks();
-    for (int i = acks.size() - 1; i >= 0 && i >= acks.size() - 50; i--) {
-      HistoryChecker.Ack a = acks.get(i);
-      if (a.token() == top.token() && a.ackedNanos() - since > 200_000_000L) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private String streamName() {
-    return "KV_" + config.bucket();
-  }
-
-  private Optional<StreamInfo> streamInfo() {
-    try {
-      JetStreamManagement jsm =
-          monitor.jetStreamManagement(
-              JetStreamOptions.builder().requestTimeout(Duration.ofSeconds(1)).build());
-      return Optional.of(jsm.getStreamInfo(streamName()));
-    } catch (IOException | io.nats.client.JetStreamApiException | RuntimeException e) {
-      return Optional.empty();
-    }
-  }
-
-  private boolean streamHealthy() {
-    for (int i = 0; i < cluster.size(); i++) {
-      if (!cluster.node(i).isRunning()) {
-        return false;
-      }
-    }
-    Optional<StreamInfo> info = streamInfo();
-    if (info.isEmpty() || info.get().getClusterInfo() == null) {
-      return false;
-    }
-    ClusterInfo ci = info.get().getClusterInfo();
-    List<Replica> replicas = ci.getReplicas() == null ? List.of() : ci.getReplicas();
-    return ci.getLeader() != null
-        && replicas.size() == cluster.size() - 1
-        && replicas.stream().allMatch(r -> r.isCurrent() && !r.isOffline());
-  }
-
-  private String streamState() {
-    return streamInfo()
-        .map(StreamInfo::getClusterInfo)
-        .map(
-            ci ->
-                "leader "
-                    + ci.getLeader()
-                    + ", replicas "
-                    + (ci.getReplicas() == null
-                        ? "[]"
-                        : ci.getReplicas().stream()
-                            .map(
-                                r ->
-                                    r.getName()
-                                        + (r.isCurrent() ? " current" : " behind")
-                                        + (r.isOffline() ? " offline" : ""))
-                            .toList()))
-        .orElse("unavailable");
-  }
-
-  // ---- faults ------------------------------------------------------------------------------
-
-  private MemberProcess activeMember() {
-    HistoryChecker.Ack top = highest.get();
-    return members.stream()
-        .filter(m -> m.id().equals(top.member()))
-        .findFirst()
-        .orElseThrow(() -> new IllegalStateException("unknown active " + top.member()));
-  }
-
-  private FaultRecord inject(int index, FaultKind kind) {
-    long tokenBefore = highest.get().token();
-    MemberProcess active = activeMember();
-    String target;
-    long fault;
-    switch (kind) {
-      case ACTIVE_KILL -> {
-        target = active.id();
-        fault = System.nanoTime();
-        active.kill();
-        awaitNewTenure(tokenBefore);
-        active.start();
-        active.awaitReady(Duration.ofSeconds(60));
-      }
-      case ACTIVE_PAUSE -> {
-        target = active.id();
-        // Longer than the TTL, so the lease expires and another member takes over meanwhile.
-        Duration hold = config.ttl().plusMillis(1_000 + random.nextInt(500));
-        fault = System.nanoTime();
-        active.pause();
-        pause(hold);
-        active.resume();
-        awaitNewTenure(tokenBefore);
-      }
-      case GRACEFUL_STOP -> {
-        target = active.id();
-        fault = System.nanoTime();
-        active.terminate();
-        awaitNewTenure(tokenBefore);
-        active.start();
-        active.awaitReady(Duration.ofSeconds(60));
-      }
-      case STREAM_LEADER_KILL -> {
-        String leader =
-            streamInfo()
-                .map(StreamInfo::getClusterInfo)
-                .map(ClusterInfo::getLeader)
-                .orElseThrow(() -> new IllegalStateException("lease stream has no leader"));
-        NatsCluster.Node node = cluster.node(leader);
-        target = leader;
-        fault = System.nanoTime();
-        node.kill();
-        // Kept down until the group serves calls sent after the crash, then restarted.
-        awaitCallSentAfter(fault);
-        node.start();
-        node.awaitAccepting(Duration.ofSeconds(30));
-      }
-      case ACTIVE_CUT_OFF -> {
-        target = active.id();
-        fault = System.nanoTime();
-        active.links().cut();
-        awaitNewTenure(tokenBefore);
-        active.links().heal();
-      }
-      case NODE_SPLIT -> {
-        int n = random.nextInt(cluster.size());
-        target = NatsCluster.nodeName(n);
-        Duration hold = config.ttl().multipliedBy(2).plusMillis(random.nextInt(1_000));
-        fault = System.nanoTime();
-        cluster.isolate(n);
-        pause(hold);
-        cluster.rejoin(n);
-      }
-      case NODE_RESTART -> {
-        NatsCluster.Node node = cluster.node(random.nextInt(cluster.size()));
-        target = node.name();
-        fault = System.nanoTime();
-        node.stop();
-        node.start();
-        node.awaitAccepting(Duration.ofSeconds(30));
-      }
-      default -> throw new IllegalStateException("unknown fault " + kind);
-    }
-    awaitSteady();
-    long healed = System.nanoTime();
-    long failover =
-        kind.deposesActive()
-            ? firstAckAbove(tokenBefore, fault) - fault
-            : longestSilence(fault, healed);
-    return new FaultRecord(
-        index, kind, target, tokenBefore, fault, healed, failover, highest.get().member());
-  }
-
-  /** Waits for a call acknowledged with a token above {@code token} (a new tenure). */
-  private void awaitNewTenure(long token) {
-    await("a new active after the fault", () -> highest.get().token() > token);
-  }
-
-  /** Waits for an acknowledged call that was sent after {@code fault}. */
-  private void awaitCallSentAfter(long fault) {
-    await(
-        "a call sent after the fault acknowledged",
-        () -> {
-          List<HistoryChecker.Ack> acks = history.acks();
-          return !acks.isEmpty() && acks.get(acks.size() - 1).sentNanos() > fault;
-        });
-  }
-
-  private void await(String what, java.util.concurrent.Callable<Boolean> condition) {
-    try {
-      Awaitility.await(what + " (logs in " + dir + ")")
-          .atMost(STEADY_WITHIN)
-          .pollInterval(Duration.ofMillis(5))
-          .until(condition);
-    } catch (ConditionTimeoutException e) {
-      throw new IllegalStateException(e.getMessage(), e);
-    }
-  }
-
-  /** When the first call with a token above {@code token} was acknowledged, after the fault. */
-  private long firstAckAbove(long token, long fault) {
-    return history.acks().stream()
-        .filter(a -> a.token() > token && a.ackedNanos() > fault)
-        .mapToLong(HistoryChecker.Ack::ackedNanos)
-        .min()
-        .orElse(fault - 1);
-  }
-
-  /** The longest stretch without an acknowledged call from {@code from} to {@code to}. */
-  private long longestSilence(long from, long to) {
-    long[] times =
-        history.acks().stream()
-            .mapToLong(HistoryChecker.Ack::ackedNanos)
-            .filter(t -> t > from && t <= to)
-            .sorted()
-            .toArray();
-    long longest = 0;
-    long prev = from;
-    for (long t : times) {
-      longest = Math.max(longest, t - prev);
-      prev = t;
-    }
-    return Math.max(longest, to - prev);
-  }
-
-  /** Holds a fault for a planned time: the schedule's own timing, not a wait for a condition. */
-  private static void pause(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
+      monitor.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
   }
 
+  /** Stops the load and everything the run started, latest first. */
   @Override
   public void close() {
-    loadRunning = false;
-    if (channel != null) {
-      channel.close();
-    }
-    if (pool != null) {
-      pool.close();
-    }
-    members.forEach(MemberProcess::close);
-    if (registerServer != null) {
-      registerServer.shutdownNow();
-    }
-    if (monitor != null) {
-      try {
-        monitor.close();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    if (cluster != null) {
-      cluster.close();
+    while (!undo.isEmpty()) {
+      undo.pop().run();
     }
   }
 
   /** Deletes the member logs; call after a run whose logs are not needed. */
   public void deleteLogs() {
     try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     } catch (IOException e) {
       // Best effort.
     }

@@ -1,5 +1,6 @@
 package dev.lifeline.chaos.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.lifeline.chaos.proto.FencedRegisterGrpc;
 import dev.lifeline.chaos.proto.RegisterReply;
 import dev.lifeline.chaos.proto.RegisterWrite;
@@ -18,10 +19,10 @@ public final class FencedRegister extends FencedRegisterGrpc.FencedRegisterImplB
 
   private final HistoryChecker history;
 
-  /** Guarded by this. */
+  @GuardedBy("this")
   private long highest = Long.MIN_VALUE;
 
-  /** Guarded by this. */
+  @GuardedBy("this")
   private long rejected;
 
   public FencedRegister(HistoryChecker history) {

@@ -1,5 +1,6 @@
 package dev.lifeline.chaos.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.lifeline.chaos.ChaosMember;
 import dev.lifeline.testing.ChildProcess;
 import dev.lifeline.testing.NatsCluster;
@@ -7,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One member of the group as a JVM running {@link ChaosMember}, on a fixed port (so clients keep
@@ -21,10 +23,11 @@ public final class MemberProcess implements AutoCloseable {
   private final List<String> command;
   private final Path log;
 
-  /** Guarded by this. */
-  private ChildProcess process;
+  @GuardedBy("this")
+  private @Nullable ChildProcess process;
 
-  /** Guarded by this: how many times it was started. */
+  /** How many times it was started. */
+  @GuardedBy("this")
   private int starts;
 
   MemberProcess(

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The outcome of one bench scenario in the contract's shape: scenario, environment, results,
@@ -20,12 +21,23 @@ public final class BenchReport {
   public static final String NOT_AVAILABLE = "lifeline: not available in this build";
 
   private final String scenario;
-  private final List<Map<String, Object>> results = new ArrayList<>();
-  private final Map<String, Object> ratios = new LinkedHashMap<>();
-  private final Map<String, Object> figures = new LinkedHashMap<>();
-  private final Map<String, Object> counts = new LinkedHashMap<>();
+  private final List<Map<String, @Nullable Object>> results = new ArrayList<>();
+  private final Map<String, @Nullable Object> ratios = new LinkedHashMap<>();
+  private final Map<String, @Nullable Object> figures = new LinkedHashMap<>();
+  private final Map<String, @Nullable Object> counts = new LinkedHashMap<>();
   private final List<String> notes = new ArrayList<>();
-  private final List<Map<String, Object>> tables = new ArrayList<>();
+  private final List<Table> tables = new ArrayList<>();
+
+  /** A table printed after the results. */
+  private record Table(String title, List<String> columns, List<List<Object>> rows) {
+    Map<String, Object> toMap() {
+      Map<String, Object> t = new LinkedHashMap<>();
+      t.put("title", title);
+      t.put("columns", columns);
+      t.put("rows", rows);
+      return t;
+    }
+  }
 
   /** Creates an empty report for {@code scenario}. */
   public BenchReport(String scenario) {
@@ -33,8 +45,8 @@ public final class BenchReport {
   }
 
   /** Adds a result row; {@code fields} alternate key and value. */
-  public BenchReport result(String name, Object... fields) {
-    Map<String, Object> row = new LinkedHashMap<>();
+  public BenchReport result(String name, @Nullable Object... fields) {
+    Map<String, @Nullable Object> row = new LinkedHashMap<>();
     row.put("name", name);
     for (int i = 0; i + 1 < fields.length; i += 2) {
       row.put((String) fields[i], fields[i + 1]);
@@ -49,19 +61,19 @@ public final class BenchReport {
   }
 
   /** Sets a ratio; {@code null} when a side could not be measured. */
-  public BenchReport ratio(String key, Double value) {
+  public BenchReport ratio(String key, @Nullable Double value) {
     ratios.put(key, value);
     return this;
   }
 
   /** Sets a figure; {@code null} when it could not be measured. */
-  public BenchReport figure(String key, Double value) {
+  public BenchReport figure(String key, @Nullable Double value) {
     figures.put(key, value);
     return this;
   }
 
   /** Sets a count; {@code null} when it could not be measured. */
-  public BenchReport count(String key, Long value) {
+  public BenchReport count(String key, @Nullable Long value) {
     counts.put(key, value);
     return this;
   }
@@ -71,11 +83,7 @@ public final class BenchReport {
    * {"title", "columns", "rows"}}.
    */
   public BenchReport table(String title, List<String> columns, List<List<Object>> rows) {
-    Map<String, Object> t = new LinkedHashMap<>();
-    t.put("title", title);
-    t.put("columns", List.copyOf(columns));
-    t.put("rows", List.copyOf(rows));
-    tables.add(t);
+    tables.add(new Table(title, List.copyOf(columns), List.copyOf(rows)));
     return this;
   }
 
@@ -86,7 +94,7 @@ public final class BenchReport {
   }
 
   /** Returns {@code a / b}, or {@code null} when either is missing or {@code b} is zero. */
-  public static Double ratioOf(Double a, Double b) {
+  public static @Nullable Double ratioOf(@Nullable Double a, @Nullable Double b) {
     if (a == null || b == null || b == 0.0) {
       return null;
     }
@@ -103,7 +111,7 @@ public final class BenchReport {
     m.put("figures", figures);
     m.put("counts", counts);
     if (!tables.isEmpty()) {
-      m.put("tables", tables);
+      m.put("tables", tables.stream().map(Table::toMap).toList());
     }
     if (!notes.isEmpty()) {
       m.put("notes", notes);
@@ -126,12 +134,12 @@ public final class BenchReport {
         env.get("jvm"),
         env.get("os"));
     Set<String> columns = new LinkedHashSet<>();
-    for (Map<String, Object> row : results) {
+    for (Map<String, @Nullable Object> row : results) {
       columns.addAll(row.keySet());
     }
     List<String> cols = new ArrayList<>(columns);
     List<List<String>> cells = new ArrayList<>();
-    for (Map<String, Object> row : results) {
+    for (Map<String, @Nullable Object> row : results) {
       List<String> line = new ArrayList<>();
       for (String c : cols) {
         line.add(cell(row.get(c)));
@@ -139,20 +147,18 @@ public final class BenchReport {
       cells.add(line);
     }
     printTable(out, cols, cells);
-    for (Map<String, Object> t : tables) {
+    for (Table t : tables) {
       out.println();
-      out.println(t.get("title"));
+      out.println(t.title());
       List<List<String>> tc = new ArrayList<>();
-      for (Object row : (List<?>) t.get("rows")) {
+      for (List<Object> row : t.rows()) {
         List<String> line = new ArrayList<>();
-        for (Object v : (List<?>) row) {
+        for (Object v : row) {
           line.add(cell(v));
         }
         tc.add(line);
       }
-      @SuppressWarnings("unchecked")
-      List<String> tcols = (List<String>) t.get("columns");
-      printTable(out, tcols, tc);
+      printTable(out, t.columns(), tc);
     }
     out.println();
     printSection(out, "ratios", ratios);
@@ -190,8 +196,9 @@ public final class BenchReport {
     }
   }
 
-  private static void printSection(PrintStream out, String title, Map<String, Object> values) {
-    for (Map.Entry<String, Object> e : values.entrySet()) {
+  private static void printSection(
+      PrintStream out, String title, Map<String, @Nullable Object> values) {
+    for (Map.Entry<String, @Nullable Object> e : values.entrySet()) {
       out.printf(
           Locale.ROOT,
           "%-8s %-34s %s%n",
@@ -201,7 +208,7 @@ public final class BenchReport {
     }
   }
 
-  private static String cell(Object v) {
+  private static String cell(@Nullable Object v) {
     if (v == null) {
       return "";
     }

@@ -1,5 +1,6 @@
 package dev.lifeline.demo.internal;
 
+import dev.lifeline.core.internal.Check;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -130,7 +131,8 @@ public record Cli(
     Matcher m = DURATION.matcher(text.trim());
     if (!m.matches()) {
       throw new UsageException(
-          "--duration: '" + text + "' (expected a number with ms, s, m or h, e.g. 30s or 2m)");
+          Check.invalid(
+              "--duration", "'" + text + "'", "a number with ms, s, m or h, e.g. 30s or 2m"));
     }
     long n = Long.parseLong(m.group(1));
     Duration d =
@@ -141,7 +143,7 @@ public record Cli(
           default -> Duration.ofHours(n);
         };
     if (d.compareTo(Duration.ofSeconds(5)) < 0 || d.compareTo(Duration.ofHours(1)) > 0) {
-      throw new UsageException("--duration: " + text + " (expected: 5s to 1h)");
+      throw new UsageException(Check.invalid("--duration", text, "5s to 1h"));
     }
     return d;
   }
@@ -150,7 +152,7 @@ public record Cli(
     try {
       return Long.parseLong(text);
     } catch (NumberFormatException e) {
-      throw new UsageException("--seed: '" + text + "' (expected a whole number)");
+      throw new UsageException(Check.invalid("--seed", "'" + text + "'", "a whole number"));
     }
   }
 
@@ -159,10 +161,10 @@ public record Cli(
     try {
       uri = new URI(text);
     } catch (java.net.URISyntaxException e) {
-      throw new UsageException("--nats: '" + text + "' (expected nats://HOST:PORT)");
+      throw new UsageException(Check.invalid("--nats", "'" + text + "'", "nats://HOST:PORT"));
     }
     if (!"nats".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() <= 0) {
-      throw new UsageException("--nats: '" + text + "' (expected nats://HOST:PORT)");
+      throw new UsageException(Check.invalid("--nats", "'" + text + "'", "nats://HOST:PORT"));
     }
     return uri;
   }

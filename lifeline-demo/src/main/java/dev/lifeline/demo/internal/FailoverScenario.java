@@ -26,9 +26,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code failover} scenario: N crash and N graceful failovers of a 3-instance single-active
@@ -57,7 +57,7 @@ final class FailoverScenario {
   /** What one client did: its last success, its call counts and its first few failures. */
   private static final class Client {
     final String name;
-    final AtomicReference<Served> last = new AtomicReference<>(new Served(System.nanoTime(), "-"));
+    volatile Served last = new Served(System.nanoTime(), "-");
     final AtomicLong calls = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
     final Queue<String> failures = new ConcurrentLinkedQueue<>();
@@ -70,7 +70,7 @@ final class FailoverScenario {
     }
 
     void served(ProcessOrderResponse r) {
-      last.set(new Served(System.nanoTime(), r.getProcessedBy()));
+      last = new Served(System.nanoTime(), r.getProcessedBy());
       calls.incrementAndGet();
     }
 
@@ -246,11 +246,11 @@ final class FailoverScenario {
     report.result(name, "failovers", h.getTotalCount(), "p50_ms", ms(h, 50), "p99_ms", ms(h, 99));
   }
 
-  private static Double ms(Histogram h, double p) {
+  private static @Nullable Double ms(Histogram h, double p) {
     return h.getTotalCount() == 0 ? null : h.getValueAtPercentile(p) / 1e6;
   }
 
-  private static Double ratio(Histogram baseline, Histogram lifeline) {
+  private static @Nullable Double ratio(Histogram baseline, Histogram lifeline) {
     Double b = ms(baseline, 50);
     Double l = ms(lifeline, 50);
     return b == null || l == null || l == 0 ? null : b / l;
@@ -267,7 +267,7 @@ final class FailoverScenario {
     int left = clients.length;
     while (left > 0 && System.nanoTime() < bound) {
       for (int i = 0; i < clients.length; i++) {
-        Served s = clients[i].last.get();
+        Served s = clients[i].last;
         if (!done[i] && s.nanos() > t0 && !s.by().equals(old)) {
           Load.record(crash ? clients[i].crash : clients[i].graceful, s.nanos() - t0);
           done[i] = true;
@@ -292,7 +292,7 @@ final class FailoverScenario {
     }
   }
 
-  static LeaseStore store(URI nats) {
+  static LeaseStore store(@Nullable URI nats) {
     if (nats == null) {
       return InMemoryLeaseStore.create();
     }

@@ -175,7 +175,7 @@ final class FaultSchedule {
     long ms = -1;
     while (timeline.nowMillis() < t0 + 15_000) {
       Demo.Served s = lastOrder.get();
-      if (servedByAnother(s, t0, old)) {
+      if (s != null && servedByAnother(s, t0, old)) {
         ms = s.millis() - t0;
         timeline.recovered(name, s.millis());
         out.println("recovered: orders served by " + s.by() + " " + ms + " ms after the fault");

@@ -1,6 +1,6 @@
 package dev.lifeline.demo.internal;
 
-import java.util.concurrent.ScheduledFuture;
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.lifeline.examples.item.proto.GetItemDetailRequest;
 import dev.lifeline.examples.item.proto.ItemDetail;
 import dev.lifeline.examples.item.proto.ItemServiceGrpc;
@@ -12,8 +12,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An ItemService on a Netty server at 127.0.0.1 that can answer normally, after a delay, with
@@ -41,8 +43,10 @@ public final class ItemBackend implements AutoCloseable {
   private volatile Mode mode = Mode.OK;
   private volatile long delayMillis;
 
-  // Guarded by this.
-  private Server server;
+  @GuardedBy("this")
+  private @Nullable Server server;
+
+  @GuardedBy("this")
   private int port;
 
   /**
@@ -140,12 +144,12 @@ public final class ItemBackend implements AutoCloseable {
           } else {
             ScheduledFuture<?> unused =
                 delayer.schedule(
-                () -> {
-                  out.onNext(detail(req.getItemCode()));
-                  out.onCompleted();
-                },
-                d,
-                TimeUnit.MILLISECONDS);
+                    () -> {
+                      out.onNext(detail(req.getItemCode()));
+                      out.onCompleted();
+                    },
+                    d,
+                    TimeUnit.MILLISECONDS);
           }
         }
       }

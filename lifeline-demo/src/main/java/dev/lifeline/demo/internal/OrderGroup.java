@@ -1,5 +1,6 @@
 package dev.lifeline.demo.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.lifeline.active.ActiveMember;
 import dev.lifeline.active.ActiveOptions;
 import dev.lifeline.active.ExclusiveInterceptor;
@@ -27,6 +28,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A single-active OrderService group of instances in this JVM, each a Netty server on 127.0.0.1
@@ -142,7 +144,8 @@ public final class OrderGroup implements AutoCloseable {
    */
   public synchronized String crashActive() throws InterruptedException {
     for (Instance in : instances) {
-      if (in.member != null && in.member.isActive()) {
+      ActiveMember m = in.member;
+      if (m != null && m.isActive()) {
         in.crash();
         return in.id;
       }
@@ -158,7 +161,8 @@ public final class OrderGroup implements AutoCloseable {
    */
   public synchronized String handOver() throws InterruptedException {
     for (Instance in : instances) {
-      if (in.member != null && in.member.isActive()) {
+      ActiveMember m = in.member;
+      if (m != null && m.isActive()) {
         in.stopGracefully();
         return in.id;
       }
@@ -169,7 +173,7 @@ public final class OrderGroup implements AutoCloseable {
   /** Starts the instance {@code id} again on its port, as a standby. */
   public synchronized void restart(String id) throws IOException {
     for (Instance in : instances) {
-      if (in.id.equals(id) && in.server == null) {
+      if (in.id.equals(id) && in.stopped()) {
         in.start();
       }
     }
@@ -189,85 +193,115 @@ public final class OrderGroup implements AutoCloseable {
   private final class Instance {
     final String id;
     final AtomicLong processed = new AtomicLong();
-    // The fields below are guarded by OrderGroup.this; member is volatile for readers.
-    int port;
-    Server server;
-    ScheduledExecutorService scheduler;
-    volatile ActiveMember member;
+    // Written once, at the first start under OrderGroup.this; the status page reads it without
+    // the lock, which a crash may hold for seconds.
+    volatile int port;
+
+    @GuardedBy("OrderGroup.this")
+    @Nullable Server server;
+
+    @GuardedBy("OrderGroup.this")
+    @Nullable ScheduledExecutorService scheduler;
+
+    // Written under OrderGroup.this; read without it by the status page and the load.
+    volatile @Nullable ActiveMember member;
 
     Instance(String id) {
       this.id = id;
     }
 
+    // Each lifecycle step takes the group's lock again (it is reentrant): the group's synchronized
+    // methods call them, and the lock is what guards the fields above.
     void start() throws IOException {
-      if (port == 0) {
-        // The member needs its address for leader hints before its server is built.
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-          port = probe.getLocalPort();
+      synchronized (OrderGroup.this) {
+        if (port == 0) {
+          // The member needs its address for leader hints before its server is built.
+          try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+          }
         }
+        // After a simulated crash the scheduler is dead; a lease-store watch callback that still
+        // arrives for the dead member is dropped instead of failing the store's caller.
+        ScheduledExecutorService s =
+            new ScheduledThreadPoolExecutor(
+                1,
+                r -> {
+                  Thread t = new Thread(r, "order-election-" + id);
+                  t.setDaemon(true);
+                  return t;
+                },
+                new ThreadPoolExecutor.DiscardPolicy());
+        scheduler = s;
+        ActiveMember m =
+            ActiveMember.builder(GROUP, id, store)
+                .address("127.0.0.1:" + port)
+                .options(options)
+                .scheduler(s)
+                .meterRegistry(registry)
+                .build();
+        ExclusiveInterceptor exclusive =
+            ExclusiveInterceptor.builder(m)
+                .exclusive(OrderServiceGrpc.getProcessOrderMethod())
+                .meterRegistry(registry)
+                .build();
+        server =
+            NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+                .addService(ServerInterceptors.intercept(new Impl(), exclusive))
+                .build()
+                .start();
+        member = m;
+        m.start();
       }
-      // After a simulated crash the scheduler is dead; a lease-store watch callback that still
-      // arrives for the dead member is dropped instead of failing the store's caller.
-      scheduler =
-          new ScheduledThreadPoolExecutor(
-              1,
-              r -> {
-                Thread t = new Thread(r, "order-election-" + id);
-                t.setDaemon(true);
-                return t;
-              },
-              new ThreadPoolExecutor.DiscardPolicy());
-      ActiveMember m =
-          ActiveMember.builder(GROUP, id, store)
-              .address("127.0.0.1:" + port)
-              .options(options)
-              .scheduler(scheduler)
-              .meterRegistry(registry)
-              .build();
-      ExclusiveInterceptor exclusive =
-          ExclusiveInterceptor.builder(m)
-              .exclusive(OrderServiceGrpc.getProcessOrderMethod())
-              .meterRegistry(registry)
-              .build();
-      server =
-          NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
-              .addService(ServerInterceptors.intercept(new Impl(), exclusive))
-              .build()
-              .start();
-      member = m;
-      m.start();
+    }
+
+    /** Whether its server is down: crashed or stopped, and not started again. */
+    boolean stopped() {
+      synchronized (OrderGroup.this) {
+        return server == null;
+      }
     }
 
     void crash() throws InterruptedException {
-      // Heartbeats stop first, so the lease is left to expire in the store. The server then stops
-      // taking calls but lets the ones in flight finish: a call cut off mid-flight may have been
-      // processed, so the sticky client rightly does not replay it, and whether one is in flight
-      // at the crash instant is luck. What the demo shows is the lease that is never released.
-      scheduler.shutdownNow();
-      server.shutdown();
-      if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
-        server.shutdownNow();
-        server.awaitTermination(5, TimeUnit.SECONDS);
+      synchronized (OrderGroup.this) {
+        // Heartbeats stop first, so the lease is left to expire in the store. The server then
+        // stops taking calls but lets the ones in flight finish: a call cut off mid-flight may
+        // have been processed, so the sticky client rightly does not replay it, and whether one is
+        // in flight at the crash instant is luck. What the demo shows is the lease that is never
+        // released.
+        if (scheduler != null) {
+          scheduler.shutdownNow();
+        }
+        Server s = server;
+        if (s != null) {
+          s.shutdown();
+          if (!s.awaitTermination(2, TimeUnit.SECONDS)) {
+            s.shutdownNow();
+            s.awaitTermination(5, TimeUnit.SECONDS);
+          }
+        }
+        server = null;
+        member = null;
       }
-      server = null;
-      member = null;
     }
 
     void stopGracefully() throws InterruptedException {
-      ActiveMember m = member;
-      if (m != null) {
-        m.close();
-      }
-      member = null;
-      if (server != null) {
-        server.shutdown();
-        if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
-          server.shutdownNow();
+      synchronized (OrderGroup.this) {
+        ActiveMember m = member;
+        if (m != null) {
+          m.close();
         }
-        server = null;
-      }
-      if (scheduler != null) {
-        scheduler.shutdownNow();
+        member = null;
+        Server s = server;
+        if (s != null) {
+          s.shutdown();
+          if (!s.awaitTermination(2, TimeUnit.SECONDS)) {
+            s.shutdownNow();
+          }
+          server = null;
+        }
+        if (scheduler != null) {
+          scheduler.shutdownNow();
+        }
       }
     }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code pool-scaling} bench: throughput as in-flight calls grow past one connection's
@@ -63,7 +64,8 @@ final class PoolScalingScenario {
     return inflightPhase(ch, inflight, t.measure(), h);
   }
 
-  private static Load.Result inflightPhase(Channel ch, int inflight, Duration length, Histogram h)
+  private static Load.Result inflightPhase(
+      Channel ch, int inflight, Duration length, @Nullable Histogram h)
       throws InterruptedException {
     ItemServiceGrpc.ItemServiceStub stub = ItemServiceGrpc.newStub(ch);
     Semaphore slots = new Semaphore(inflight);

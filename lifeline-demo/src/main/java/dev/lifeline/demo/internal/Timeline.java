@@ -1,11 +1,14 @@
 package dev.lifeline.demo.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import dev.lifeline.core.internal.Check;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Recorder;
@@ -74,12 +77,16 @@ public final class Timeline {
   private final AtomicLong totalRetries = new AtomicLong();
   private final AtomicLong totalNotActive = new AtomicLong();
   private final Recorder latency = new Recorder(1_000L, 600_000_000_000L, 3);
-  // Guarded by this.
+
+  @GuardedBy("this")
   private final List<Second> seconds = new ArrayList<>();
-  // Guarded by this.
+
+  @GuardedBy("this")
   private final List<Fault> faults = new ArrayList<>();
+
   private final ConcurrentHashMap<String, Long> lastSuccess = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> secondByService = new LinkedHashMap<>();
+  // Per service, a count per outcome; every service and outcome is in from the start.
   private final Map<String, Map<Outcome, AtomicLong>> totalByService = new LinkedHashMap<>();
 
   /** A timeline of the workload over {@code services}, starting now. */
@@ -113,11 +120,10 @@ public final class Timeline {
   public void record(String service, long nanos, Outcome outcome) {
     AtomicLong second = secondByService.get(service);
     if (second == null) {
-      throw new IllegalArgumentException(
-          "service: " + service + " (expected one of " + services + ")");
+      throw Check.invalid("service", service, "one of " + services);
     }
     second.incrementAndGet();
-    totalByService.get(service).get(outcome).incrementAndGet();
+    total(service, outcome).incrementAndGet();
     calls.incrementAndGet();
     totalCalls.incrementAndGet();
     latency.recordValue(Math.max(1_000L, Math.min(nanos, 600_000_000_000L)));
@@ -152,7 +158,7 @@ public final class Timeline {
         return;
       }
     }
-    throw new IllegalArgumentException("fault: " + name + " (not injected)");
+    throw Check.invalid("fault", name, "the name of a fault injected before");
   }
 
   /**
@@ -220,7 +226,16 @@ public final class Timeline {
 
   /** Calls of {@code service} that ended with {@code outcome} so far. */
   public long count(String service, Outcome outcome) {
-    return totalByService.get(service).get(outcome).get();
+    return total(service, outcome).get();
+  }
+
+  private AtomicLong total(String service, Outcome outcome) {
+    Map<Outcome, AtomicLong> totals = totalByService.get(service);
+    if (totals == null) {
+      throw Check.invalid("service", service, "one of " + services);
+    }
+    // The constructor put a counter in for every outcome.
+    return Objects.requireNonNull(totals.get(outcome));
   }
 
   /** When {@code service} last succeeded, ms since the start, or -1. */

@@ -1,5 +1,7 @@
 package dev.lifeline.demo.internal;
 
+import dev.lifeline.core.internal.Check;
+
 /** Bad command-line input; its message is printed as one line, without a stack trace. */
 public final class UsageException extends Exception {
   private static final long serialVersionUID = 1L;
@@ -11,5 +13,13 @@ public final class UsageException extends Exception {
    */
   public UsageException(String message) {
     super(message, null, false, false);
+  }
+
+  /**
+   * The usage error for a value that failed one of {@link Check}'s checks, with its message: {@code
+   * "--option: value (expected: ...)"}.
+   */
+  public UsageException(IllegalArgumentException invalid) {
+    this(String.valueOf(invalid.getMessage()));
   }
 }

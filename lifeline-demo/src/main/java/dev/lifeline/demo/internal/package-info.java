@@ -15,4 +15,7 @@
  * <p>Each class states its thread safety: backends, load and timeline are shared by worker threads;
  * a bench or demo run is driven by one thread.
  */
+@NullMarked
 package dev.lifeline.demo.internal;
+
+import org.jspecify.annotations.NullMarked;

@@ -4,6 +4,7 @@ import dev.lifeline.core.Backoff;
 import dev.lifeline.core.CircuitBreakers;
 import dev.lifeline.core.Jitter;
 import dev.lifeline.core.RetryPolicy;
+import dev.lifeline.core.internal.Check;
 import dev.lifeline.examples.aimodel.proto.AiModelGrpc;
 import dev.lifeline.examples.aimodel.proto.ExtractRequest;
 import dev.lifeline.examples.aimodel.proto.ExtractResponse;
@@ -20,6 +21,7 @@ import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Farmer Power AI model client on Lifeline. It calls {@code AiModel/Extract} through a Dapr
@@ -53,18 +55,18 @@ public final class AiModelClient implements AutoCloseable {
                   .withJitter(Jitter.proportional(0.2)))
           .build();
 
-  private final ManagedChannel ownedChannel;
-  private final LifelineChannel lease;
+  private final @Nullable ManagedChannel ownedChannel;
+  private final @Nullable LifelineChannel lease;
   private final AiModelGrpc.AiModelBlockingStub stub;
   private final Duration timeout;
   private final LifelineCalls calls;
 
-  private AiModelClient(Builder b) {
+  private AiModelClient(Builder b, String appId) {
     LifelineCalls.Builder lb =
         LifelineCalls.builder()
-            .service(b.appId)
+            .service(appId)
             .retryPolicy(b.retryPolicy)
-            .header("dapr-app-id", b.appId)
+            .header("dapr-app-id", appId)
             .circuitBreakers(b.breakers)
             .meterRegistry(b.meters);
     if (b.daprApiToken != null) {
@@ -80,7 +82,7 @@ public final class AiModelClient implements AutoCloseable {
       // The application's shared pool: one keepalive channel per target, reconnected on Lifeline's
       // schedule, with grpc's service-config retry off.
       ownedChannel = null;
-      lease = b.pool.lease(b.target);
+      lease = b.pool.lease(b.requiredTarget());
       base = lease;
     } else {
       lease = null;
@@ -89,7 +91,7 @@ public final class AiModelClient implements AutoCloseable {
       // the server answers GOAWAY too_many_pings and kills the calls). grpc's service-config retry
       // stays off so it cannot multiply Lifeline's attempts; its transparent retry remains.
       ownedChannel =
-          NettyChannelBuilder.forTarget(b.target)
+          NettyChannelBuilder.forTarget(b.requiredTarget())
               .usePlaintext()
               .disableServiceConfigLookUp()
               .keepAliveTime(5, TimeUnit.MINUTES)
@@ -153,11 +155,11 @@ public final class AiModelClient implements AutoCloseable {
 
   /** Builds an {@link AiModelClient}. Not thread-safe. */
   public static final class Builder {
-    private String target;
-    private Channel channel;
-    private ChannelPool pool;
-    private String appId;
-    private String daprApiToken;
+    private @Nullable String target;
+    private @Nullable Channel channel;
+    private @Nullable ChannelPool pool;
+    private @Nullable String appId;
+    private @Nullable String daprApiToken;
     private RetryPolicy retryPolicy = ADR_005;
     private Duration timeout = Duration.ofSeconds(30);
     private CircuitBreakers breakers = CircuitBreakers.defaults();
@@ -171,8 +173,9 @@ public final class AiModelClient implements AutoCloseable {
      * @throws IllegalArgumentException if blank
      */
     public Builder target(String target) {
-      if (target == null || target.isBlank()) {
-        throw new IllegalArgumentException("target: '" + target + "' (expected: host:port)");
+      Objects.requireNonNull(target, "target");
+      if (target.isBlank()) {
+        throw Check.invalid("target", "'" + target + "'", "host:port");
       }
       this.target = target;
       return this;
@@ -199,10 +202,7 @@ public final class AiModelClient implements AutoCloseable {
      * @throws IllegalArgumentException if blank
      */
     public Builder appId(String appId) {
-      if (appId == null || appId.isBlank()) {
-        throw new IllegalArgumentException("appId: '" + appId + "' (expected: non-blank)");
-      }
-      this.appId = appId;
+      this.appId = Check.nonBlank("appId", appId);
       return this;
     }
 
@@ -224,10 +224,7 @@ public final class AiModelClient implements AutoCloseable {
      * @throws IllegalArgumentException if not positive
      */
     public Builder timeout(Duration timeout) {
-      if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0)");
-      }
-      this.timeout = timeout;
+      this.timeout = Check.positive("timeout", timeout);
       return this;
     }
 
@@ -259,7 +256,12 @@ public final class AiModelClient implements AutoCloseable {
       if (target == null && channel == null) {
         throw new IllegalStateException("target: null (expected: host:port or a channel)");
       }
-      return new AiModelClient(this);
+      return new AiModelClient(this, appId);
+    }
+
+    /** The target, which {@link #build()} requires whenever there is no channel. */
+    private String requiredTarget() {
+      return Objects.requireNonNull(target, "target");
     }
   }
 }

@@ -4,4 +4,7 @@
  * (3 attempts, exponential 1–10 s as in ADR-005), and one typed error naming the app id, method and
  * attempts when the call fails.
  */
+@NullMarked
 package dev.lifeline.examples.aimodel;
+
+import org.jspecify.annotations.NullMarked;

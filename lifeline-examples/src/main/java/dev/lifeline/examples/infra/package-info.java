@@ -3,4 +3,7 @@
  * read-only {@code isHealthy()}, a {@code reconnect()} that never leaks or breaks other clients,
  * and a {@code close()} that releases only this client.
  */
+@NullMarked
 package dev.lifeline.examples.infra;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,5 +1,6 @@
 package dev.lifeline.examples.item;
 
+import dev.lifeline.core.internal.Check;
 import dev.lifeline.grpc.ChannelPool;
 import dev.lifeline.grpc.LifelineChannel;
 import java.time.Duration;
@@ -27,10 +28,7 @@ public final class ItemMasterRepositories implements AutoCloseable {
    *     names it) or {@code timeout} is not positive
    */
   public ItemMasterRepositories(ChannelPool pool, String target, Duration timeout) {
-    if (timeout == null || timeout.isZero() || timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0)");
-    }
-    this.timeout = timeout;
+    this.timeout = Check.positive("timeout", timeout);
     this.channel = pool.lease(target);
   }
 

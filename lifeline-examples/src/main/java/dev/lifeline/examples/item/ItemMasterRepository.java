@@ -1,5 +1,6 @@
 package dev.lifeline.examples.item;
 
+import dev.lifeline.core.internal.Check;
 import dev.lifeline.examples.item.proto.GetItemDetailRequest;
 import dev.lifeline.examples.item.proto.ItemDetail;
 import dev.lifeline.examples.item.proto.ItemServiceGrpc;
@@ -37,12 +38,9 @@ public final class ItemMasterRepository {
   public ItemMasterRepository(
       Channel channel, String tenantId, String storeCode, Duration timeout) {
     Objects.requireNonNull(channel, "channel");
-    if (timeout == null || timeout.isZero() || timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0)");
-    }
+    this.timeout = Check.positive("timeout", timeout);
     this.tenantId = Objects.requireNonNull(tenantId, "tenantId");
     this.storeCode = Objects.requireNonNull(storeCode, "storeCode");
-    this.timeout = timeout;
     this.stub = ItemServiceGrpc.newBlockingStub(channel);
   }
 

@@ -5,4 +5,7 @@
  * one pooled channel, and {@link dev.lifeline.examples.item.InMemoryItemService}, a small server
  * for it.
  */
+@NullMarked
 package dev.lifeline.examples.item;
+
+import org.jspecify.annotations.NullMarked;

@@ -52,7 +52,15 @@ public final class OrderInstance implements AutoCloseable {
                           io.grpc.ServerCall<Q, R> call,
                           io.grpc.Metadata headers,
                           io.grpc.ServerCallHandler<Q, R> next) {
-                        return ref.get().interceptCall(call, headers, next);
+                        ExclusiveInterceptor exclusive = ref.get();
+                        if (exclusive == null) {
+                          // Bound but not yet a member: the caller should try another instance.
+                          call.close(
+                              io.grpc.Status.UNAVAILABLE.withDescription("order instance starting"),
+                              new io.grpc.Metadata());
+                          return new io.grpc.ServerCall.Listener<Q>() {};
+                        }
+                        return exclusive.interceptCall(call, headers, next);
                       }
                     }))
             .addService(health.getHealthService())

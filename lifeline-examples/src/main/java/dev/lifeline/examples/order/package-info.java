@@ -4,4 +4,7 @@
  * {@code GetOrderStats}, and {@link dev.lifeline.examples.order.OrderClient} following the active
  * instance.
  */
+@NullMarked
 package dev.lifeline.examples.order;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,5 +1,6 @@
 package dev.lifeline.examples.storage;
 
+import dev.lifeline.core.internal.Check;
 import java.util.Locale;
 
 /** The outcome of a collection run, as stored with its watermark. Immutable and thread-safe. */
@@ -25,6 +26,6 @@ public enum RunStatus {
         return s;
       }
     }
-    throw new IllegalArgumentException("status: '" + value + "' (expected: success or failed)");
+    throw Check.invalid("status", "'" + value + "'", "success or failed");
   }
 }

@@ -1,5 +1,6 @@
 package dev.lifeline.examples.storage;
 
+import dev.lifeline.core.internal.Check;
 import dev.lifeline.examples.storage.internal.WatermarkJson;
 import dev.lifeline.http.ErrorType;
 import dev.lifeline.http.HttpClientConfig;
@@ -12,6 +13,7 @@ import java.time.OffsetDateTime;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The storage service's watermark client (LADON's {@code StorageServiceClient}) on Lifeline's HTTP
@@ -158,7 +160,7 @@ public final class StorageClient implements AutoCloseable {
    * @throws StorageException if storage refused the update
    */
   public void updateWatermark(
-      String sourceId, Instant timestamp, RunStatus status, String errorMessage) {
+      String sourceId, Instant timestamp, RunStatus status, @Nullable String errorMessage) {
     Objects.requireNonNull(timestamp, "timestamp");
     Objects.requireNonNull(status, "status");
     String path = path(sourceId);
@@ -176,7 +178,7 @@ public final class StorageClient implements AutoCloseable {
    * @see #updateWatermark(String, Instant, RunStatus, String)
    */
   public void updateWatermark(
-      String sourceId, OffsetDateTime timestamp, RunStatus status, String errorMessage) {
+      String sourceId, OffsetDateTime timestamp, RunStatus status, @Nullable String errorMessage) {
     updateWatermark(
         sourceId, Objects.requireNonNull(timestamp, "timestamp").toInstant(), status, errorMessage);
   }
@@ -204,8 +206,7 @@ public final class StorageClient implements AutoCloseable {
 
   private static String path(String sourceId) {
     if (sourceId == null || !SOURCE_ID.matcher(sourceId).matches()) {
-      throw new IllegalArgumentException(
-          "sourceId: '" + sourceId + "' (expected: 1-200 characters of [A-Za-z0-9._:-])");
+      throw Check.invalid("sourceId", "'" + sourceId + "'", "1-200 characters of [A-Za-z0-9._:-]");
     }
     return "/api/v1/watermarks/" + sourceId;
   }

@@ -1,5 +1,7 @@
 package dev.lifeline.examples.storage;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A storage call failed. Subclasses say whether storage was unreachable ({@link
  * StorageUnavailableException}) or answered something unusable ({@link StorageProtocolException});
@@ -11,7 +13,7 @@ public class StorageException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   /** Creates the exception. */
-  public StorageException(String message, Throwable cause) {
+  public StorageException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A small in-memory storage service speaking the watermark API, for the demo and the tests: {@code
@@ -33,7 +34,7 @@ public final class StorageServer implements AutoCloseable {
   private final Map<String, Watermark> watermarks = new ConcurrentHashMap<>();
   private final AtomicInteger apiRequests = new AtomicInteger();
   private volatile boolean outage;
-  private volatile String lastUpdateBody;
+  private volatile @Nullable String lastUpdateBody;
 
   private StorageServer(HttpServer server, int threads) {
     this.server = server;
@@ -68,8 +69,8 @@ public final class StorageServer implements AutoCloseable {
     return apiRequests.get();
   }
 
-  /** The raw body of the last accepted PUT, or {@code null}. */
-  public String lastUpdateBody() {
+  /** The raw body of the last accepted PUT, or {@code null} before the first. */
+  public @Nullable String lastUpdateBody() {
     return lastUpdateBody;
   }
 

@@ -4,6 +4,7 @@ import dev.lifeline.core.CallReport;
 import dev.lifeline.core.ExhaustedCall;
 import dev.lifeline.http.ErrorType;
 import dev.lifeline.http.LifelineHttpException;
+import java.util.Objects;
 
 /**
  * Storage could not be reached or failed: connection errors, timeouts, 5xx, or an open circuit
@@ -20,11 +21,16 @@ public class StorageUnavailableException extends StorageException implements Exh
 
   @Override
   public CallReport report() {
-    return ((LifelineHttpException) getCause()).report();
+    return http().report();
   }
 
   /** How the call failed, e.g. {@link ErrorType#CIRCUIT_BREAKER_OPEN}. */
   public ErrorType errorType() {
-    return ((LifelineHttpException) getCause()).errorType();
+    return http().errorType();
+  }
+
+  /** The failed call: the cause, set once by the only constructor. */
+  private LifelineHttpException http() {
+    return (LifelineHttpException) Objects.requireNonNull(getCause());
   }
 }

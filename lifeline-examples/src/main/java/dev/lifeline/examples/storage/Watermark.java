@@ -3,6 +3,7 @@ package dev.lifeline.examples.storage;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How far a source has been collected. All times are UTC instants. Immutable and thread-safe.
@@ -16,9 +17,9 @@ import java.util.Optional;
 public record Watermark(
     String sourceId,
     Instant lastRunTimestamp,
-    Instant lastSuccessfulTimestamp,
+    @Nullable Instant lastSuccessfulTimestamp,
     RunStatus status,
-    String errorMessage) {
+    @Nullable String errorMessage) {
 
   /** Checks the required fields. */
   public Watermark {

@@ -6,4 +6,7 @@
  * is down" ({@link dev.lifeline.examples.storage.StorageUnavailableException}) can no longer be
  * confused, so a storage outage never triggers a full re-collection.
  */
+@NullMarked
 package dev.lifeline.examples.storage;
+
+import org.jspecify.annotations.NullMarked;

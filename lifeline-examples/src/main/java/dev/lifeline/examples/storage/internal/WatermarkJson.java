@@ -23,6 +23,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.TemporalAccessor;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,33 +56,34 @@ public final class WatermarkJson {
   public record WatermarkBody(
       @JsonProperty(value = "source_id", required = true) String sourceId,
       @JsonProperty(value = "last_run_timestamp", required = true) Instant lastRunTimestamp,
-      @JsonProperty("last_successful_timestamp") Instant lastSuccessfulTimestamp,
+      @JsonProperty("last_successful_timestamp") @Nullable Instant lastSuccessfulTimestamp,
       @JsonProperty(value = "status", required = true) String status,
-      @JsonProperty("error_message") String errorMessage) {}
+      @JsonProperty("error_message") @Nullable String errorMessage) {}
 
   /** The PUT body: {@code {timestamp, status, error_message?}}. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Update(
       @JsonProperty(value = "timestamp", required = true) Instant timestamp,
       @JsonProperty(value = "status", required = true) String status,
-      @JsonProperty("error_message") String errorMessage) {}
+      @JsonProperty("error_message") @Nullable String errorMessage) {}
 
   /** An error answer: {@code {error, source_id?}}. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record ErrorBody(
-      @JsonProperty("error") String error, @JsonProperty("source_id") String sourceId) {}
+      @JsonProperty("error") @Nullable String error,
+      @JsonProperty("source_id") @Nullable String sourceId) {}
 
   /** A malformed or incomplete body; the message names the field when one is at fault. */
   public static final class InvalidJsonException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    InvalidJsonException(String message, Throwable cause) {
+    InvalidJsonException(String message, @Nullable Throwable cause) {
       super(message, cause);
     }
   }
 
   /** The PUT body for a run. */
-  public static String update(Instant timestamp, RunStatus status, String errorMessage) {
+  public static String update(Instant timestamp, RunStatus status, @Nullable String errorMessage) {
     return write(new Update(timestamp, status.wire(), errorMessage));
   }
 
@@ -97,7 +99,7 @@ public final class WatermarkJson {
   }
 
   /** An error body. */
-  public static String error(String error, String sourceId) {
+  public static String error(String error, @Nullable String sourceId) {
     return write(new ErrorBody(error, sourceId));
   }
 
@@ -153,7 +155,8 @@ public final class WatermarkJson {
     }
   }
 
-  private static <T> T required(T value, String field) throws InvalidJsonException {
+  // Jackson leaves a missing field null even where the record's type says it cannot be.
+  private static <T> T required(@Nullable T value, String field) throws InvalidJsonException {
     if (value == null) {
       throw new InvalidJsonException(field + ": null (expected: a value)", null);
     }
@@ -165,7 +168,7 @@ public final class WatermarkJson {
     try {
       return RunStatus.fromWire(wire);
     } catch (IllegalArgumentException e) {
-      throw new InvalidJsonException(e.getMessage(), e);
+      throw new InvalidJsonException(String.valueOf(e.getMessage()), e);
     }
   }
 
