@@ -189,19 +189,22 @@ public final class HttpRequest {
         throw Check.invalid(
             "method", "'" + method + "'", "one of GET, HEAD, PUT, DELETE, OPTIONS, POST, PATCH");
       }
-      String shown = "'" + Redact.path(path) + "'";
       if (path == null || !path.startsWith("/")) {
-        throw Check.invalid("path", shown, "starts with '/'");
+        throw invalidPath(path, "starts with '/'");
       }
       try {
         new URI("http://h" + path);
       } catch (URISyntaxException e) {
         // The cause's text would repeat the path with its query, so it is left out.
-        throw Check.invalid(
-            "path", shown, "a valid, percent-encoded URI path and query; " + e.getReason());
+        throw invalidPath(path, "a valid, percent-encoded URI path and query; " + e.getReason());
       }
       this.method = method;
       this.path = path;
+    }
+
+    /** A bad path, shown with its query values redacted. */
+    private static IllegalArgumentException invalidPath(@Nullable String path, String expected) {
+      return Check.invalid("path", "'" + Redact.path(path) + "'", expected);
     }
 
     /**

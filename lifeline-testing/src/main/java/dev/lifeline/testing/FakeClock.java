@@ -112,9 +112,9 @@ public final class FakeClock implements Ticker {
 
   /**
    * One scheduled task. A periodic task stays the same object from run to run, so that the future
-   * handed out cancels every later run: the thread that runs it moves its due time and sequence on
-   * while it is out of the queue, then queues it again under {@link #lock}. Both are volatile
-   * because {@link #getDelay} reads them from any thread, not only the queue under the lock.
+   * handed out cancels every later run: the thread that ran it moves its due time and sequence on
+   * and queues it again, under {@link #lock}. Both are volatile because {@link #getDelay} and
+   * {@link #compareTo} may read them from any thread, not only the queue under the lock.
    */
   private final class Task implements ScheduledFuture<Object> {
     volatile long dueNanos;
