@@ -6,7 +6,6 @@ module dev.lifeline.http {
   // Annotations only: nullness (JSpecify) and lock contracts (Error Prone), checked at build time.
   requires static transitive org.jspecify;
   requires static com.google.errorprone.annotations;
-
   requires transitive dev.lifeline.core;
   requires org.apache.httpcomponents.client5.httpclient5;
   // HttpResponse.headers() hands out HttpCore 5 headers.

@@ -6,7 +6,6 @@ module dev.lifeline.testing {
   // Annotations only: nullness (JSpecify) and lock contracts (Error Prone), checked at build time.
   requires static transitive org.jspecify;
   requires static com.google.errorprone.annotations;
-
   requires transitive dev.lifeline.core;
   requires transitive io.grpc;
   requires io.grpc.stub;

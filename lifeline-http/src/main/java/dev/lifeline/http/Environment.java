@@ -1,5 +1,6 @@
 package dev.lifeline.http;
 
+import dev.lifeline.core.internal.Check;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -33,12 +34,11 @@ public enum Environment {
         }
       }
     }
-    throw new IllegalArgumentException(
-        "environment: '"
-            + name
-            + "' (expected: one of "
-            + Arrays.stream(values()).map(Environment::value).collect(Collectors.joining(", "))
-            + ")");
+    throw Check.invalid(
+        "environment",
+        "'" + name + "'",
+        "one of "
+            + Arrays.stream(values()).map(Environment::value).collect(Collectors.joining(", ")));
   }
 
   /** The lower-case name used in logs, e.g. {@code production}. */

@@ -1,5 +1,7 @@
 package dev.lifeline.http;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Raised by {@link LifelineHttpClient#healthCheck()} when {@link
  * HttpClientConfig#failedHealthCheckThrows()} is set (the default in production) and the server is
@@ -10,8 +12,8 @@ public class HealthCheckFailedException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
-  /** Creates the exception. */
-  public HealthCheckFailedException(String message, Throwable cause) {
+  /** Creates the exception; {@code cause} is null when the server answered with an error. */
+  public HealthCheckFailedException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

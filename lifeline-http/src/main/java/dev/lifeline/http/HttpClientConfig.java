@@ -1,12 +1,15 @@
 package dev.lifeline.http;
 
 import dev.lifeline.core.CallPolicy;
+import dev.lifeline.core.internal.Check;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The immutable settings of a {@link LifelineHttpClient}. What decides how calls are attempted (the
@@ -53,9 +56,9 @@ public final class HttpClientConfig {
   private final Duration connectionTimeToLive;
   private final String healthPath;
   private final boolean tlsVerification;
-  private final KeyStore trustStore;
-  private final KeyStore keyStore;
-  private final char[] keyPassword;
+  private final @Nullable KeyStore trustStore;
+  private final @Nullable KeyStore keyStore;
+  private final char @Nullable [] keyPassword;
   private final Sleeper sleeper;
 
   private HttpClientConfig(Builder b) {
@@ -185,19 +188,19 @@ public final class HttpClientConfig {
     return tlsVerification;
   }
 
-  /** The custom trust store, or {@code null} for the system's. */
-  public KeyStore trustStore() {
-    return trustStore;
+  /** The custom trust store; empty for the system's. */
+  public Optional<KeyStore> trustStore() {
+    return Optional.ofNullable(trustStore);
   }
 
-  /** The key store with the client certificate for mTLS, or {@code null}. */
-  public KeyStore keyStore() {
-    return keyStore;
+  /** The key store with the client certificate for mTLS; empty without one. */
+  public Optional<KeyStore> keyStore() {
+    return Optional.ofNullable(keyStore);
   }
 
-  /** A copy of the key password, or {@code null}. */
-  public char[] keyPassword() {
-    return keyPassword == null ? null : keyPassword.clone();
+  /** A copy of the key password; empty without a client certificate. */
+  public Optional<char[]> keyPassword() {
+    return keyPassword == null ? Optional.empty() : Optional.of(keyPassword.clone());
   }
 
   /** What waits between attempts. */
@@ -227,9 +230,9 @@ public final class HttpClientConfig {
   /** Builds an {@link HttpClientConfig}. Not thread-safe. */
   public static final class Builder {
     private final URI baseUrl;
-    private CallPolicy callPolicy;
+    private @Nullable CallPolicy callPolicy;
     private Environment environment = Environment.DEVELOPMENT;
-    private Boolean failedHealthCheckThrows;
+    private @Nullable Boolean failedHealthCheckThrows;
     private int maxConnections = 100;
     private int maxConnectionsPerHost = 30;
     private Duration connectTimeout = Duration.ofSeconds(3);
@@ -242,45 +245,40 @@ public final class HttpClientConfig {
     private String healthPath = "/health";
     private boolean tlsVerification = true;
     private boolean forceInsecureTlsInProduction;
-    private KeyStore trustStore;
-    private KeyStore keyStore;
-    private char[] keyPassword;
+    private @Nullable KeyStore trustStore;
+    private @Nullable KeyStore keyStore;
+    private char @Nullable [] keyPassword;
     private Sleeper sleeper = Sleeper.system();
 
     private Builder(String baseUrl) {
       this.baseUrl = parseBaseUrl(baseUrl);
     }
 
-    private static URI parseBaseUrl(String baseUrl) {
+    private static URI parseBaseUrl(@Nullable String baseUrl) {
+      String shown = "'" + baseUrl + "'";
       if (baseUrl == null || baseUrl.isBlank()) {
-        throw new IllegalArgumentException(
-            "baseUrl: '" + baseUrl + "' (expected: an http or https URL such as http://host:8080)");
+        throw Check.invalid("baseUrl", shown, "an http or https URL such as http://host:8080");
       }
       URI uri;
       try {
         uri = new URI(baseUrl.trim());
       } catch (URISyntaxException e) {
-        throw new IllegalArgumentException(
-            "baseUrl: '"
-                + baseUrl
-                + "' (expected: a valid http or https URL; "
-                + e.getReason()
-                + ")",
-            e);
+        IllegalArgumentException invalid =
+            Check.invalid("baseUrl", shown, "a valid http or https URL; " + e.getReason());
+        invalid.initCause(e);
+        throw invalid;
       }
       String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
       if (!scheme.equals("http") && !scheme.equals("https")) {
-        throw new IllegalArgumentException(
-            "baseUrl: '" + baseUrl + "' (expected: scheme http or https)");
+        throw Check.invalid("baseUrl", shown, "scheme http or https");
       }
       if (uri.getHost() == null || uri.getHost().isEmpty()) {
-        throw new IllegalArgumentException("baseUrl: '" + baseUrl + "' (expected: a host)");
+        throw Check.invalid("baseUrl", shown, "a host");
       }
       if (uri.getRawQuery() != null
           || uri.getRawFragment() != null
           || uri.getRawUserInfo() != null) {
-        throw new IllegalArgumentException(
-            "baseUrl: '" + baseUrl + "' (expected: no query, fragment or user info)");
+        throw Check.invalid("baseUrl", shown, "no query, fragment or user info");
       }
       String s = uri.toString();
       while (s.endsWith("/")) {
@@ -327,10 +325,7 @@ public final class HttpClientConfig {
      * @throws IllegalArgumentException if below 1
      */
     public Builder maxConnections(int max) {
-      if (max < 1) {
-        throw new IllegalArgumentException("maxConnections: " + max + " (expected: >= 1)");
-      }
-      this.maxConnections = max;
+      this.maxConnections = Check.atLeast("maxConnections", max, 1);
       return this;
     }
 
@@ -341,10 +336,7 @@ public final class HttpClientConfig {
      * @throws IllegalArgumentException if below 1
      */
     public Builder maxConnectionsPerHost(int max) {
-      if (max < 1) {
-        throw new IllegalArgumentException("maxConnectionsPerHost: " + max + " (expected: >= 1)");
-      }
-      this.maxConnectionsPerHost = max;
+      this.maxConnectionsPerHost = Check.atLeast("maxConnectionsPerHost", max, 1);
       return this;
     }
 
@@ -355,7 +347,7 @@ public final class HttpClientConfig {
      * @throws IllegalArgumentException if zero or negative
      */
     public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = positive("connectTimeout", timeout);
+      this.connectTimeout = Check.positive("connectTimeout", timeout);
       return this;
     }
 
@@ -366,7 +358,7 @@ public final class HttpClientConfig {
      * @throws IllegalArgumentException if zero or negative
      */
     public Builder responseTimeout(Duration timeout) {
-      this.responseTimeout = positive("responseTimeout", timeout);
+      this.responseTimeout = Check.positive("responseTimeout", timeout);
       return this;
     }
 
@@ -377,7 +369,7 @@ public final class HttpClientConfig {
      * @throws IllegalArgumentException if zero or negative
      */
     public Builder callTimeout(Duration timeout) {
-      this.callTimeout = positive("callTimeout", timeout);
+      this.callTimeout = Check.positive("callTimeout", timeout);
       return this;
     }
 
@@ -391,15 +383,7 @@ public final class HttpClientConfig {
      *     largest array the JVM allocates
      */
     public Builder maxResponseBytes(long max) {
-      if (max < 0 || max > Integer.MAX_VALUE - 8) {
-        throw new IllegalArgumentException(
-            "maxResponseBytes: "
-                + max
-                + " (expected: >= 0 and <= "
-                + (Integer.MAX_VALUE - 8)
-                + ")");
-      }
-      this.maxResponseBytes = max;
+      this.maxResponseBytes = Check.inRange("maxResponseBytes", max, 0L, Integer.MAX_VALUE - 8);
       return this;
     }
 
@@ -410,11 +394,7 @@ public final class HttpClientConfig {
      * @throws IllegalArgumentException if negative
      */
     public Builder dnsCacheTtl(Duration ttl) {
-      Objects.requireNonNull(ttl, "dnsCacheTtl");
-      if (ttl.isNegative()) {
-        throw new IllegalArgumentException("dnsCacheTtl: " + ttl + " (expected: >= 0)");
-      }
-      this.dnsCacheTtl = ttl;
+      this.dnsCacheTtl = Check.atLeast("dnsCacheTtl", ttl, Duration.ZERO);
       return this;
     }
 
@@ -424,7 +404,7 @@ public final class HttpClientConfig {
      * @throws IllegalArgumentException if zero or negative
      */
     public Builder idleEviction(Duration idle) {
-      this.idleEviction = positive("idleEviction", idle);
+      this.idleEviction = Check.positive("idleEviction", idle);
       return this;
     }
 
@@ -434,7 +414,7 @@ public final class HttpClientConfig {
      * @throws IllegalArgumentException if zero or negative
      */
     public Builder connectionTimeToLive(Duration ttl) {
-      this.connectionTimeToLive = positive("connectionTimeToLive", ttl);
+      this.connectionTimeToLive = Check.positive("connectionTimeToLive", ttl);
       return this;
     }
 
@@ -445,8 +425,7 @@ public final class HttpClientConfig {
      */
     public Builder healthPath(String path) {
       if (path == null || !path.startsWith("/")) {
-        throw new IllegalArgumentException(
-            "healthPath: '" + path + "' (expected: starts with '/')");
+        throw Check.invalid("healthPath", "'" + path + "'", "starts with '/'");
       }
       this.healthPath = path;
       return this;
@@ -508,12 +487,8 @@ public final class HttpClientConfig {
      */
     public HttpClientConfig build() {
       if (maxConnectionsPerHost > maxConnections) {
-        throw new IllegalArgumentException(
-            "maxConnectionsPerHost: "
-                + maxConnectionsPerHost
-                + " (expected: <= maxConnections "
-                + maxConnections
-                + ")");
+        throw Check.invalid(
+            "maxConnectionsPerHost", maxConnectionsPerHost, "<= maxConnections " + maxConnections);
       }
       if (!tlsVerification
           && environment == Environment.PRODUCTION
@@ -530,14 +505,6 @@ public final class HttpClientConfig {
     /** Shortcut for {@code LifelineHttpClient.create(build())}. */
     public LifelineHttpClient buildClient() {
       return LifelineHttpClient.create(build());
-    }
-
-    private static Duration positive(String field, Duration d) {
-      Objects.requireNonNull(d, field);
-      if (d.isZero() || d.isNegative()) {
-        throw new IllegalArgumentException(field + ": " + d + " (expected: > 0)");
-      }
-      return d;
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.lifeline.http;
 
+import dev.lifeline.core.internal.Check;
 import dev.lifeline.http.internal.Redact;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -11,10 +12,12 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.apache.hc.core5.http.ContentType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One HTTP request relative to the client's base URL. Build with {@link #get(String)}, {@link
@@ -45,11 +48,11 @@ public final class HttpRequest {
   private final String method;
   private final String path;
   private final String route;
-  private final byte[] body;
-  private final String contentType;
+  private final byte @Nullable [] body;
+  private final @Nullable String contentType;
   private final Map<String, String> headers;
   private final Set<Integer> acceptedStatuses;
-  private final Duration timeout;
+  private final @Nullable Duration timeout;
   private final long maxResponseBytes;
   private final boolean idempotent;
 
@@ -130,9 +133,9 @@ public final class HttpRequest {
     return body != null;
   }
 
-  /** The body's content type, or {@code null} without body. */
-  public String contentType() {
-    return contentType;
+  /** The body's content type; empty without body. */
+  public Optional<String> contentType() {
+    return Optional.ofNullable(contentType);
   }
 
   /** Extra headers, names lower-case, in insertion order. Secret ones are sent but never logged. */
@@ -148,9 +151,9 @@ public final class HttpRequest {
     return acceptedStatuses;
   }
 
-  /** This request's overall time limit, or {@code null} to use the client's call timeout. */
-  public Duration timeout() {
-    return timeout;
+  /** This request's overall time limit; empty to use the client's call timeout. */
+  public Optional<Duration> timeout() {
+    return Optional.ofNullable(timeout);
   }
 
   /**
@@ -165,46 +168,43 @@ public final class HttpRequest {
   /** The method and the path with its query values redacted, e.g. {@code GET /x?key=<redacted>}. */
   @Override
   public String toString() {
-    return method + " " + Redact.path(path);
+    return method + " " + Redact.requestPath(path);
   }
 
   /** Builds an {@link HttpRequest}. Not thread-safe. */
   public static final class Builder {
     private final String method;
     private final String path;
-    private String route;
-    private byte[] body;
-    private String contentType;
+    private @Nullable String route;
+    private byte @Nullable [] body;
+    private @Nullable String contentType;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private final Set<Integer> acceptedStatuses = new TreeSet<>();
-    private Duration timeout;
+    private @Nullable Duration timeout;
     private long maxResponseBytes = -1;
-    private Boolean idempotent;
+    private @Nullable Boolean idempotent;
 
     private Builder(String method, String path) {
       if (method == null || !(IDEMPOTENT.contains(method) || NON_IDEMPOTENT.contains(method))) {
-        throw new IllegalArgumentException(
-            "method: '"
-                + method
-                + "' (expected: one of GET, HEAD, PUT, DELETE, OPTIONS, POST, PATCH)");
+        throw Check.invalid(
+            "method", "'" + method + "'", "one of GET, HEAD, PUT, DELETE, OPTIONS, POST, PATCH");
       }
       if (path == null || !path.startsWith("/")) {
-        throw new IllegalArgumentException(
-            "path: '" + Redact.path(path) + "' (expected: starts with '/')");
+        throw invalidPath(path, "starts with '/'");
       }
       try {
         new URI("http://h" + path);
       } catch (URISyntaxException e) {
         // The cause's text would repeat the path with its query, so it is left out.
-        throw new IllegalArgumentException(
-            "path: '"
-                + Redact.path(path)
-                + "' (expected: a valid, percent-encoded URI path and query; "
-                + e.getReason()
-                + ")");
+        throw invalidPath(path, "a valid, percent-encoded URI path and query; " + e.getReason());
       }
       this.method = method;
       this.path = path;
+    }
+
+    /** A bad path, shown with its query values redacted. */
+    private static IllegalArgumentException invalidPath(@Nullable String path, String expected) {
+      return Check.invalid("path", "'" + Redact.path(path) + "'", expected);
     }
 
     /**
@@ -215,10 +215,7 @@ public final class HttpRequest {
      * @throws IllegalArgumentException if blank
      */
     public Builder route(String route) {
-      if (route == null || route.isBlank()) {
-        throw new IllegalArgumentException("route: '" + route + "' (expected: non-blank)");
-      }
-      this.route = route;
+      this.route = Check.nonBlank("route", route);
       return this;
     }
 
@@ -230,15 +227,16 @@ public final class HttpRequest {
     public Builder body(byte[] body, String contentType) {
       Objects.requireNonNull(body, "body");
       Objects.requireNonNull(contentType, "contentType");
-      ContentType parsed;
+      @Nullable ContentType parsed;
       try {
+        // HttpCore returns null for a blank value.
         parsed = ContentType.parse(contentType);
       } catch (RuntimeException e) {
         parsed = null;
       }
       if (parsed == null || !MEDIA_TYPE.matcher(parsed.getMimeType()).matches()) {
-        throw new IllegalArgumentException(
-            "contentType: '" + contentType + "' (expected: a media type such as application/json)");
+        throw Check.invalid(
+            "contentType", "'" + contentType + "'", "a media type such as application/json");
       }
       this.body = body.clone();
       this.contentType = contentType;
@@ -258,16 +256,12 @@ public final class HttpRequest {
      *     content-length}, {@code transfer-encoding}), which the client sets from the body
      */
     public Builder header(String name, String value) {
-      if (name == null || name.isBlank()) {
-        throw new IllegalArgumentException("header name: '" + name + "' (expected: non-blank)");
-      }
-      String n = name.toLowerCase(Locale.ROOT);
+      String n = Check.nonBlank("header name", name).toLowerCase(Locale.ROOT);
       if (FRAMING_HEADERS.contains(n)) {
-        throw new IllegalArgumentException(
-            "header name: '"
-                + n
-                + "' (expected: not content-length or transfer-encoding; the client frames the"
-                + " body itself)");
+        throw Check.invalid(
+            "header name",
+            "'" + n + "'",
+            "not content-length or transfer-encoding; the client frames the body itself");
       }
       headers.put(n, Objects.requireNonNull(value, n));
       return this;
@@ -280,25 +274,19 @@ public final class HttpRequest {
      */
     public Builder acceptStatus(int... statuses) {
       for (int s : statuses) {
-        if (s < 400 || s > 499) {
-          throw new IllegalArgumentException(
-              "acceptStatus: " + s + " (expected: >= 400 and <= 499)");
-        }
-        acceptedStatuses.add(s);
+        acceptedStatuses.add(Check.inRange("acceptStatus", s, 400, 499));
       }
       return this;
     }
 
     /**
-     * This request's overall time limit, including retries. Default: the client's call timeout.
+     * This request's overall time limit, including retries. Default, or {@code null}: the client's
+     * call timeout.
      *
      * @throws IllegalArgumentException if zero or negative
      */
-    public Builder timeout(Duration timeout) {
-      if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-        throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0)");
-      }
-      this.timeout = timeout;
+    public Builder timeout(@Nullable Duration timeout) {
+      this.timeout = timeout == null ? null : Check.positive("timeout", timeout);
       return this;
     }
 
@@ -309,10 +297,7 @@ public final class HttpRequest {
      * @throws IllegalArgumentException if below 0
      */
     public Builder maxResponseBytes(long max) {
-      if (max < 0) {
-        throw new IllegalArgumentException("maxResponseBytes: " + max + " (expected: >= 0)");
-      }
-      this.maxResponseBytes = max;
+      this.maxResponseBytes = Check.atLeast("maxResponseBytes", max, 0L);
       return this;
     }
 

@@ -4,7 +4,9 @@ import dev.lifeline.core.CallReport;
 import dev.lifeline.core.ExhaustedCall;
 import dev.lifeline.core.FailureKind;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An HTTP call that failed for good: every allowed attempt failed, the failure was not retryable,
@@ -23,7 +25,7 @@ public class LifelineHttpException extends RuntimeException implements Exhausted
   private final transient CallReport report;
 
   private final ErrorType errorType;
-  private final FailureKind kind;
+  private final @Nullable FailureKind kind;
   private final int status;
   private final String path;
 
@@ -40,10 +42,10 @@ public class LifelineHttpException extends RuntimeException implements Exhausted
   public LifelineHttpException(
       CallReport report,
       ErrorType errorType,
-      FailureKind kind,
+      @Nullable FailureKind kind,
       int status,
       String path,
-      Throwable cause) {
+      @Nullable Throwable cause) {
     super(report.message() + "; path " + path, cause);
     this.report = report;
     this.errorType = Objects.requireNonNull(errorType, "errorType");
@@ -62,9 +64,12 @@ public class LifelineHttpException extends RuntimeException implements Exhausted
     return errorType;
   }
 
-  /** The last attempt's failure kind; {@code null} if the breaker refused the first attempt. */
-  public FailureKind kind() {
-    return kind;
+  /**
+   * The last attempt's failure kind; empty if no attempt failed on its own: the breaker refused the
+   * first attempt, or the call ended for a reason of this side's.
+   */
+  public Optional<FailureKind> kind() {
+    return Optional.ofNullable(kind);
   }
 
   /** The last HTTP status received, if any. */

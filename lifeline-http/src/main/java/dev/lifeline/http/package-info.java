@@ -7,4 +7,7 @@
  * dev.lifeline.http.LifelineHttpClient#create(HttpClientConfig)}. Everything here is immutable and
  * thread-safe unless its class documentation says otherwise.
  */
+@NullMarked
 package dev.lifeline.http;
+
+import org.jspecify.annotations.NullMarked;

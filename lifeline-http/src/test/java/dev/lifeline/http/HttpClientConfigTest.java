@@ -27,6 +27,37 @@ class HttpClientConfigTest {
   }
 
   @Test
+  void settingsNotGivenAreEmptyNotNull() throws Exception {
+    HttpClientConfig c = HttpClientConfig.builder("http://storage:8080").build();
+    assertThat(c.trustStore()).isEmpty();
+    assertThat(c.keyStore()).isEmpty();
+    assertThat(c.keyPassword()).isEmpty();
+    HttpRequest get = HttpRequest.get("/a");
+    assertThat(get.timeout()).isEmpty();
+    assertThat(get.contentType()).isEmpty();
+
+    java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    char[] password = {'p', 'w'};
+    HttpClientConfig mtls =
+        HttpClientConfig.builder("https://storage:8443")
+            .trustStore(store)
+            .clientCertificate(store, password)
+            .build();
+    assertThat(mtls.trustStore()).containsSame(store);
+    assertThat(mtls.keyStore()).containsSame(store);
+    assertThat(mtls.keyPassword()).hasValueSatisfying(p -> assertThat(p).containsExactly('p', 'w'));
+    assertThat(mtls.keyPassword().orElseThrow()).as("a copy").isNotSameAs(password);
+    HttpRequest put =
+        HttpRequest.builder("PUT", "/a")
+            .body("{}", "application/json")
+            .timeout(Duration.ofSeconds(2))
+            .build();
+    assertThat(put.timeout()).contains(Duration.ofSeconds(2));
+    assertThat(put.contentType()).contains("application/json");
+  }
+
+  @Test
   void theCallPolicyIsTheOnePlaceForNameRetriesBreakersAndHeaders() {
     CallPolicy policy =
         CallPolicy.builder()

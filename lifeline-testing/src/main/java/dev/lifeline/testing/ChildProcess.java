@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -123,7 +124,9 @@ public final class ChildProcess {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for " + name, e);
     } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+      // The future fails only with copyOutput's IllegalStateException, but a cause is not promised.
+      Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
+      throw new IllegalStateException(cause.getMessage(), cause);
     } catch (java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException(name + " not ready within " + within, e);
     }

@@ -1,6 +1,8 @@
 package dev.lifeline.testing;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.lifeline.core.Ticker;
+import dev.lifeline.core.internal.Check;
 import dev.lifeline.core.internal.TickerClock;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,6 +21,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One fake source of time that owns both the clock and the tasks scheduled against it, like grpc's
@@ -35,7 +38,7 @@ public final class FakeClock implements Ticker {
   private final Instant epochStart;
   private final AtomicLong sequence = new AtomicLong();
 
-  /** Guarded by {@link #lock}. */
+  @GuardedBy("lock")
   private final PriorityQueue<Task> queue = new PriorityQueue<>(Task::compareTo);
 
   private final ScheduledExecutorService scheduler = new FakeScheduler();
@@ -67,9 +70,7 @@ public final class FakeClock implements Ticker {
 
   /** Moves time forward by {@code step}, running every task that falls due, in order. */
   public int forward(Duration step) {
-    if (step.isNegative()) {
-      throw new IllegalArgumentException("step: " + step + " (expected: >= 0)");
-    }
+    Check.atLeast("step", step, Duration.ZERO);
     long target = nanos.get() + step.toNanos();
     int ran = 0;
     while (true) {
@@ -111,18 +112,19 @@ public final class FakeClock implements Ticker {
 
   /**
    * One scheduled task. A periodic task stays the same object from run to run, so that the future
-   * handed out cancels every later run: its due time and sequence move on, guarded by {@link
-   * #lock} while it is queued and owned by the running thread while it is not.
+   * handed out cancels every later run: the thread that ran it moves its due time and sequence on
+   * and queues it again, under {@link #lock}. Both are volatile because {@link #getDelay} and
+   * {@link #compareTo} may read them from any thread, not only the queue under the lock.
    */
   private final class Task implements ScheduledFuture<Object> {
-    long dueNanos;
+    volatile long dueNanos;
     final long periodNanos;
-    long seq = sequence.incrementAndGet();
+    volatile long seq = sequence.incrementAndGet();
     final Callable<?> body;
     volatile boolean cancelled;
     volatile boolean done;
-    volatile Object result;
-    volatile Throwable failure;
+    volatile @Nullable Object result;
+    volatile @Nullable Throwable failure;
 
     Task(long dueNanos, long periodNanos, Callable<?> body) {
       this.dueNanos = dueNanos;
@@ -141,14 +143,20 @@ public final class FakeClock implements Ticker {
         done = true;
         return;
       }
-      if (periodNanos > 0 && !cancelled) {
-        synchronized (lock) {
+      if (periodNanos == 0) {
+        done = true;
+        return;
+      }
+      synchronized (lock) {
+        // Checked under the lock that cancel() removes under: a cancel from another thread
+        // either sees the task queued and removes it, or this sees it cancelled.
+        if (cancelled) {
+          done = true;
+        } else {
           dueNanos += periodNanos;
           seq = sequence.incrementAndGet();
           queue.add(this);
         }
-      } else {
-        done = true;
       }
     }
 
@@ -187,21 +195,22 @@ public final class FakeClock implements Ticker {
     }
 
     @Override
-    public Object get() throws ExecutionException {
+    public @Nullable Object get() throws ExecutionException {
       if (cancelled) {
         throw new CancellationException();
       }
       if (!done) {
         throw new IllegalStateException("task not run yet: move the FakeClock forward first");
       }
-      if (failure != null) {
-        throw new ExecutionException(failure);
+      Throwable f = failure;
+      if (f != null) {
+        throw new ExecutionException(f);
       }
       return result;
     }
 
     @Override
-    public Object get(long timeout, TimeUnit unit) throws ExecutionException {
+    public @Nullable Object get(long timeout, TimeUnit unit) throws ExecutionException {
       return get();
     }
   }

@@ -1,5 +1,6 @@
 package dev.lifeline.testing;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -96,10 +97,10 @@ public final class HistoryChecker {
 
   private static final int MAX_EXAMPLES = 10;
 
-  /** Guarded by this. */
+  @GuardedBy("this")
   private final List<Write> writes = new ArrayList<>();
 
-  /** Guarded by this. */
+  @GuardedBy("this")
   private final List<Ack> acks = new ArrayList<>();
 
   /** Records a write in the order the register decided it. */

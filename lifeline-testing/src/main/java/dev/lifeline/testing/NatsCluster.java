@@ -1,5 +1,9 @@
 package dev.lifeline.testing;
 
+import static java.util.stream.Collectors.joining;
+
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import dev.lifeline.core.internal.Check;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,6 +21,7 @@ import java.util.Objects;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A NATS cluster of real {@code nats-server} processes with JetStream on loopback, for
@@ -50,9 +55,11 @@ public final class NatsCluster implements AutoCloseable {
   private final List<Node> nodes = new ArrayList<>();
 
   /** routes[i][j]: node i's route to node j (null on the diagonal). */
-  private final TcpProxy[][] routes;
+  private final @Nullable TcpProxy[][] routes;
 
   private final List<TcpProxy> deadEnds = new ArrayList<>();
+
+  @GuardedBy("this")
   private final List<ClientLinks> links = new ArrayList<>();
 
   private NatsCluster(String binary, Path dir, int size) {
@@ -70,7 +77,7 @@ public final class NatsCluster implements AutoCloseable {
    */
   public static NatsCluster start(int size) {
     if (size != 3 && size != 5) {
-      throw new IllegalArgumentException("size: " + size + " (expected: 3 or 5)");
+      throw Check.invalid("size", size, "3 or 5");
     }
     String bin = findBinary();
     NatsCluster cluster;
@@ -202,7 +209,12 @@ public final class NatsCluster implements AutoCloseable {
     return nodes.stream()
         .filter(n -> n.name().equals(name))
         .findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("node: '" + name + "' (no such node)"));
+        .orElseThrow(
+            () ->
+                Check.invalid(
+                    "node",
+                    "'" + name + "'",
+                    "one of " + nodes.stream().map(Node::name).collect(joining(", "))));
   }
 
   /** The nodes' real client URLs, bypassing every proxy: for an observer that faults never cut. */
@@ -316,8 +328,9 @@ public final class NatsCluster implements AutoCloseable {
     private final Path config;
     private final Path log;
 
-    /** Guarded by this; null while stopped. */
-    private ChildProcess process;
+    /** The running server; null while stopped. */
+    @GuardedBy("this")
+    private @Nullable ChildProcess process;
 
     private Node(int index, int clientPort, Path nodeDir) {
       this.index = index;

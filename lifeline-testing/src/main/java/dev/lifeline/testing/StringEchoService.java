@@ -1,5 +1,6 @@
 package dev.lifeline.testing;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A one-method gRPC service with string messages and no generated code, for channel tests: it
@@ -39,17 +41,18 @@ public final class StringEchoService {
 
   private final Object lock = new Object();
 
-  /** Guarded by {@link #lock}. */
+  @GuardedBy("lock")
   private final List<StreamObserver<String>> held = new ArrayList<>();
 
-  /** Guarded by {@link #lock}. */
+  @GuardedBy("lock")
   private final List<String> heldRequests = new ArrayList<>();
 
-  /** Guarded by {@link #lock}. */
+  @GuardedBy("lock")
   private boolean holding;
 
-  /** Guarded by {@link #lock}; null means answer normally. */
-  private Status failure;
+  /** The status every call fails with; null: answer normally. */
+  @GuardedBy("lock")
+  private @Nullable Status failure;
 
   private final AtomicInteger calls = new AtomicInteger();
 

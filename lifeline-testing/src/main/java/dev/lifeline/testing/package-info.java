@@ -9,4 +9,7 @@
  * the test that made them. Each class states its thread safety; {@code FakeClock} may be read and
  * scheduled on from any thread, and its tasks run on the thread that moves time.
  */
+@NullMarked
 package dev.lifeline.testing;
+
+import org.jspecify.annotations.NullMarked;

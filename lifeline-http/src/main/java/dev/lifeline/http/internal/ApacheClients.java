@@ -23,6 +23,7 @@ import org.apache.hc.core5.http.io.SocketConfig;
 import org.apache.hc.core5.http.io.entity.InputStreamEntity;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How Lifeline configures Apache HttpClient 5 for a {@link DefaultHttpClient}: the pool, the client
@@ -104,14 +105,15 @@ final class ApacheClients {
     if (request.hasBody()) {
       // Streamed from the request's own bytes: a large upload is not copied for every attempt.
       ByteArrayInputStream body = request.bodyStream();
-      req.setEntity(
-          new InputStreamEntity(body, body.available(), ContentType.parse(request.contentType())));
+      // A body always comes with its content type: the builder sets both.
+      ContentType type = request.contentType().map(ContentType::parse).orElse(null);
+      req.setEntity(new InputStreamEntity(body, body.available(), type));
     }
     return req;
   }
 
   /** A context whose request config caps every wait at {@code bound} ({@code null}: none). */
-  static HttpClientContext context(HttpClientConfig config, Duration bound) {
+  static HttpClientContext context(HttpClientConfig config, @Nullable Duration bound) {
     HttpClientContext ctx = HttpClientContext.create();
     ctx.setRequestConfig(requestConfig(config, bound));
     return ctx;
@@ -123,7 +125,7 @@ final class ApacheClients {
    * {@link ConnectionConfig} is per route and cannot follow one call's deadline.
    */
   @SuppressWarnings("deprecation")
-  private static RequestConfig requestConfig(HttpClientConfig config, Duration bound) {
+  private static RequestConfig requestConfig(HttpClientConfig config, @Nullable Duration bound) {
     HttpDecisions.Timeouts t =
         HttpDecisions.timeouts(
             config.connectTimeout(), config.responseTimeout(), config.callTimeout(), bound);

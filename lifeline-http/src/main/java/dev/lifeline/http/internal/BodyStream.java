@@ -3,6 +3,7 @@ package dev.lifeline.http.internal;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A response body as the client or a {@link dev.lifeline.http.BodyHandler} reads it: it fails with
@@ -14,16 +15,16 @@ import java.io.InputStream;
 final class BodyStream extends FilterInputStream {
 
   private final long max;
-  private final Exchange handedOut;
+  private final @Nullable Exchange handedOut;
   private long count;
-  private IOException failure;
+  private @Nullable IOException failure;
 
   /**
    * @param max the limit in bytes, or -1 for none
    * @param handedOut the exchange whose {@link dev.lifeline.http.BodyHandler} reads this stream, to
    *     be told once data reached it; {@code null} when the client reads the body itself
    */
-  BodyStream(InputStream in, long max, Exchange handedOut) {
+  BodyStream(InputStream in, long max, @Nullable Exchange handedOut) {
     super(in);
     this.max = max;
     this.handedOut = handedOut;

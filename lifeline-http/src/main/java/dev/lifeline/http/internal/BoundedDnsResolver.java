@@ -3,6 +3,7 @@ package dev.lifeline.http.internal;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -61,9 +62,10 @@ final class BoundedDnsResolver implements DnsResolver, AutoCloseable {
     } catch (TimeoutException e) {
       throw new DnsTimeoutException(host, TimeUnit.NANOSECONDS.toMillis(Math.max(0, waitNanos)));
     } catch (ExecutionException e) {
-      UnknownHostException failure =
-          new UnknownHostException(String.valueOf(e.getCause().getMessage()));
-      failure.initCause(e.getCause());
+      // run() fails the lookup with what the delegate threw; a cause is not promised, though.
+      Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
+      UnknownHostException failure = new UnknownHostException(String.valueOf(cause.getMessage()));
+      failure.initCause(cause);
       throw failure;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

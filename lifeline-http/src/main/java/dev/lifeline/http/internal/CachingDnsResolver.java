@@ -1,10 +1,10 @@
 package dev.lifeline.http.internal;
 
-import java.util.List;
 import dev.lifeline.core.Ticker;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;

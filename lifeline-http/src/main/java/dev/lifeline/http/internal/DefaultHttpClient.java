@@ -8,7 +8,6 @@ import dev.lifeline.core.Ticker;
 import dev.lifeline.core.spi.AttemptOutcome;
 import dev.lifeline.core.spi.CallExecution;
 import dev.lifeline.core.spi.Decision;
-import dev.lifeline.core.spi.Redaction;
 import dev.lifeline.http.BodyHandler;
 import dev.lifeline.http.Environment;
 import dev.lifeline.http.ErrorType;
@@ -24,7 +23,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -39,6 +37,7 @@ import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.io.CloseMode;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,7 +132,7 @@ public final class DefaultHttpClient implements LifelineHttpClient {
     return call(
         request,
         (response, x) -> {
-          HttpEntity entity = response.getEntity();
+          @Nullable HttpEntity entity = response.getEntity();
           byte[] body = entity == null ? NO_BODY : ResponseBodies.readBody(entity, max);
           return new HttpResponse(response.getCode(), response.getHeaders(), body);
         });
@@ -145,7 +144,7 @@ public final class DefaultHttpClient implements LifelineHttpClient {
     return call(
         request,
         (response, x) -> {
-          HttpEntity entity = response.getEntity();
+          @Nullable HttpEntity entity = response.getEntity();
           BodyStream body =
               entity == null
                   ? new BodyStream(InputStream.nullInputStream(), max, x)
@@ -177,28 +176,38 @@ public final class DefaultHttpClient implements LifelineHttpClient {
   /** An exception thrown by a {@link BodyHandler} itself: the caller's, rethrown as it is. */
   private static final class HandlerFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    private final RuntimeException handlerException;
 
     HandlerFailure(RuntimeException cause) {
       super(cause);
+      this.handlerException = cause;
     }
 
     RuntimeException unwrap() {
-      return (RuntimeException) getCause();
+      return handlerException;
     }
   }
 
   /** A failed attempt: how it is classified and what the engine is told. */
   private record Failure(
-      FailureKind kind, ErrorType errorType, int status, Throwable cause, AttemptOutcome outcome) {}
+      FailureKind kind,
+      ErrorType errorType,
+      int status,
+      @Nullable Throwable cause,
+      AttemptOutcome outcome) {}
 
   /** What one attempt produced: a result, or a failure for the engine to decide on. */
-  private record Attempted<T>(T result, Failure failure) {}
+  private sealed interface Attempted<T> {}
+
+  private record Succeeded<T>(T result) implements Attempted<T> {}
+
+  private record Failed<T>(Failure failure) implements Attempted<T> {}
 
   private <T> T call(HttpRequest request, Reader<T> reader) {
     if (closed.get()) {
       throw new IllegalStateException("client '" + name + "' is closed");
     }
-    Duration timeout = request.timeout() != null ? request.timeout() : config.callTimeout();
+    Duration timeout = request.timeout().orElse(config.callTimeout());
     CallExecution call =
         CallExecution.start(
                 policy,
@@ -222,13 +231,14 @@ public final class DefaultHttpClient implements LifelineHttpClient {
         throw fail(call, request, call.report(), ErrorType.CIRCUIT_BREAKER_OPEN, last);
       }
       Attempted<T> a = attempt(call, request, reader);
-      if (a.failure() == null) {
-        return a.result();
+      if (a instanceof Succeeded<T> succeeded) {
+        return succeeded.result();
       }
-      last = a.failure();
-      Decision decision = call.afterAttempt(last.outcome());
+      Failure failure = ((Failed<T>) a).failure();
+      last = failure;
+      Decision decision = call.afterAttempt(failure.outcome());
       if (!decision.retry()) {
-        throw fail(call, request, decision.report(), last.errorType(), last);
+        throw fail(call, request, decision.report(), failure.errorType(), failure);
       }
       pause(call, decision.delay(), request);
     }
@@ -256,9 +266,10 @@ public final class DefaultHttpClient implements LifelineHttpClient {
                 if (HttpDecisions.isAccepted(status, request.acceptedStatuses())) {
                   T result = reader.read(response, x);
                   meters.time(request.method(), status, ticker.nanos() - start);
-                  call.succeeded();
                   meters.count(request.method(), status, "success", null);
-                  return new Attempted<T>(result, null);
+                  // Last: whatever throws before it fails a call that has not succeeded.
+                  call.succeeded();
+                  return new Succeeded<T>(result);
                 }
                 Duration pushback = pushback(call, status, response);
                 ResponseBodies.drain(response);
@@ -269,7 +280,8 @@ public final class DefaultHttpClient implements LifelineHttpClient {
     } catch (HandlerFailure e) {
       call.abandon(StopReason.NON_RETRYABLE);
       meters.count(request.method(), -1, "failure", ErrorType.UNEXPECTED_ERROR);
-      call.logFailure(ErrorType.UNEXPECTED_ERROR.value(), e.unwrap(), fields(request, -1));
+      call.logFailure(
+          ErrorType.UNEXPECTED_ERROR.value(), e.unwrap(), FailedCalls.fields(request, -1));
       throw e.unwrap();
     } catch (IOException | RuntimeException e) {
       if (e instanceof RuntimeException && !x.expired()) {
@@ -286,17 +298,16 @@ public final class DefaultHttpClient implements LifelineHttpClient {
     } catch (Error e) {
       // Whatever went wrong, the breaker's permission (a half-open trial) must come back.
       call.abandon(StopReason.NON_RETRYABLE);
-      call.logFailure(ErrorType.UNEXPECTED_ERROR.value(), e, fields(request, -1));
+      call.logFailure(ErrorType.UNEXPECTED_ERROR.value(), e, FailedCalls.fields(request, -1));
       throw e;
     }
   }
 
   private <T> Attempted<T> statusFailure(
-      HttpRequest request, int status, boolean reused, Duration pushback) {
+      HttpRequest request, int status, boolean reused, @Nullable Duration pushback) {
     HttpClassifier.Classified c = HttpClassifier.status(status, reused);
     meters.count(request.method(), status, "failure", c.errorType());
-    return new Attempted<>(
-        null,
+    return new Failed<>(
         new Failure(
             c.kind(), c.errorType(), status, null, c.outcome("HTTP " + status).pushback(pushback)));
   }
@@ -308,11 +319,11 @@ public final class DefaultHttpClient implements LifelineHttpClient {
       // A body handler already saw data: calling it again would hand it the body twice.
       outcome = outcome.streamStarted();
     }
-    return new Attempted<>(null, new Failure(c.kind(), c.errorType(), -1, cause, outcome));
+    return new Failed<>(new Failure(c.kind(), c.errorType(), -1, cause, outcome));
   }
 
   /** Sends {@code x}'s request, cancelling it after {@code bound}, and reads the answer. */
-  private <T> T send(Exchange x, Duration bound, Answer<T> then) throws IOException {
+  private <T> T send(Exchange x, @Nullable Duration bound, Answer<T> then) throws IOException {
     ScheduledFuture<?> timer =
         bound == null ? null : deadlines.schedule(x::expire, bound.toNanos(), TimeUnit.NANOSECONDS);
     Exchange outer = x.enter();
@@ -333,8 +344,9 @@ public final class DefaultHttpClient implements LifelineHttpClient {
   }
 
   /** The server's {@code Retry-After}, clamped: see {@link HttpDecisions#pushback}. */
-  private Duration pushback(CallExecution call, int status, ClassicHttpResponse response) {
-    Header h = response.getFirstHeader("Retry-After");
+  private @Nullable Duration pushback(
+      CallExecution call, int status, ClassicHttpResponse response) {
+    @Nullable Header h = response.getFirstHeader("Retry-After");
     return HttpDecisions.pushback(
         status,
         HttpClassifier.retryAfter(h == null ? null : h.getValue(), wallClock),
@@ -357,48 +369,24 @@ public final class DefaultHttpClient implements LifelineHttpClient {
   private LifelineHttpException abandon(
       CallExecution call, HttpRequest request, StopReason reason, Throwable cause) {
     CallReport report = call.abandon(reason);
-    return fail(
-        call,
-        request,
-        report,
-        ErrorType.UNEXPECTED_ERROR,
-        new Failure(null, ErrorType.UNEXPECTED_ERROR, -1, cause, null));
+    return FailedCalls.logged(call, request, ErrorType.UNEXPECTED_ERROR, report, null, -1, cause);
   }
 
-  /** Builds the exception of a failed call and has the engine log its one WARN with it. */
+  /** The exception of a call that failed after {@code last}, if any attempt failed. */
   private LifelineHttpException fail(
-      CallExecution call, HttpRequest request, CallReport report, ErrorType type, Failure last) {
-    int status = last == null ? -1 : last.status();
-    FailureKind kind = last == null ? null : last.kind();
-    Throwable cause = last == null ? null : last.cause();
-    LifelineHttpException e =
-        new LifelineHttpException(report, type, kind, status, Redact.path(request.path()), cause);
-    call.logFailure(type.value(), e, fields(request, status));
-    return e;
-  }
-
-  /** The HTTP fields of the failure WARN; the engine adds the call's own. */
-  private static Map<String, Object> fields(HttpRequest request, int status) {
-    Map<String, Object> f = new LinkedHashMap<>();
-    f.put("http_method", request.method());
-    f.put("path", Redact.path(request.path()));
-    f.put("status", status < 0 ? "none" : String.valueOf(status));
-    if (!request.headers().isEmpty()) {
-      f.put("request_headers", Redaction.redactHeaders(request.headers()));
-    }
-    return f;
+      CallExecution call,
+      HttpRequest request,
+      @Nullable CallReport report,
+      ErrorType type,
+      @Nullable Failure last) {
+    return last == null
+        ? FailedCalls.logged(call, request, type, report, null, -1, null)
+        : FailedCalls.logged(call, request, type, report, last.kind(), last.status(), last.cause());
   }
 
   /** An exception as attempt text, without secret header values or query values. */
   private String describe(Throwable e, HttpRequest request) {
-    return describe(e, request.path(), request.headers());
-  }
-
-  private String describe(Throwable e, String path, Map<String, String> requestHeaders) {
-    String msg = e.getMessage();
-    String text = e.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
-    return Redact.scrub(
-        Redaction.scrub(Redaction.scrub(text, policy.headers()), requestHeaders), path);
+    return Redact.exception(e, request.path(), policy.headers(), request.headers());
   }
 
   @Override
@@ -406,7 +394,7 @@ public final class DefaultHttpClient implements LifelineHttpClient {
     if (closed.get()) {
       throw new IllegalStateException("client '" + name + "' is closed");
     }
-    String shown = config.baseUrl() + Redact.path(config.healthPath());
+    String shown = config.baseUrl() + Redact.requestPath(config.healthPath());
     HttpUriRequestBase req =
         new HttpUriRequestBase("GET", URI.create(config.baseUrl() + config.healthPath()));
     policy.headers().forEach(req::addHeader);
@@ -429,7 +417,8 @@ public final class DefaultHttpClient implements LifelineHttpClient {
     } catch (IOException | RuntimeException e) {
       healthy = false;
       detail =
-          (x.expired() ? "deadline exceeded: " : "") + describe(e, config.healthPath(), Map.of());
+          (x.expired() ? "deadline exceeded: " : "")
+              + Redact.exception(e, config.healthPath(), policy.headers(), Map.of());
       cause = e;
     }
     meters.health(healthy);

@@ -3,6 +3,7 @@ package dev.lifeline.http.internal;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.http.EndpointDetails;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One HTTP exchange in flight: the request, the deadline at which it is cancelled, and the
@@ -18,7 +19,7 @@ import org.apache.hc.core5.http.EndpointDetails;
  */
 final class Exchange {
 
-  private static final ThreadLocal<Exchange> CURRENT = new ThreadLocal<>();
+  private static final ThreadLocal<@Nullable Exchange> CURRENT = new ThreadLocal<>();
 
   private final HttpUriRequestBase request;
   private final HttpClientContext context;
@@ -37,19 +38,19 @@ final class Exchange {
   }
 
   /** The exchange running on this thread, or {@code null}. */
-  static Exchange current() {
+  static @Nullable Exchange current() {
     return CURRENT.get();
   }
 
   /** Makes this the current exchange; returns the one it replaces, for {@link #exit}. */
-  Exchange enter() {
-    Exchange outer = CURRENT.get();
+  @Nullable Exchange enter() {
+    @Nullable Exchange outer = CURRENT.get();
     CURRENT.set(this);
     return outer;
   }
 
   /** Restores {@code outer} as the current exchange. */
-  void exit(Exchange outer) {
+  void exit(@Nullable Exchange outer) {
     if (outer == null) {
       CURRENT.remove();
     } else {
@@ -70,7 +71,8 @@ final class Exchange {
    * counts the requests written on each connection.
    */
   boolean reusedConnection() {
-    EndpointDetails endpoint = context.getEndpointDetails();
+    // Null until a connection was leased for the exchange.
+    @Nullable EndpointDetails endpoint = context.getEndpointDetails();
     return endpoint != null && endpoint.getRequestCount() > 1;
   }
 

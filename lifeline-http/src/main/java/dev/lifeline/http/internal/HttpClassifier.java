@@ -15,6 +15,7 @@ import org.apache.hc.client5.http.impl.classic.RequestFailedException;
 import org.apache.hc.client5.http.utils.DateUtils;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.MalformedChunkCodingException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Maps HTTP answers and transport failures onto {@link FailureKind} and {@link ErrorType}, judging
@@ -103,8 +104,8 @@ public final class HttpClassifier {
     }
     boolean timeout = deadlineReached || isTimeout(e);
     switch (phase) {
-  case NOT_CONNECTED -> {
-if (timeout) {
+      case NOT_CONNECTED -> {
+        if (timeout) {
           // Waiting for a pooled connection, or the deadline passed before one was free.
           return new Classified(FailureKind.TIMEOUT, ErrorType.TIMEOUT, true, true);
         }
@@ -113,9 +114,9 @@ if (timeout) {
           return new Classified(FailureKind.CALLER_ERROR, ErrorType.CLIENT_ERROR, true, true);
         }
         return new Classified(FailureKind.UNAVAILABLE, ErrorType.UNEXPECTED_ERROR, true, true);
-}
-  case CONNECTING -> {
-if (timeout) {
+      }
+      case CONNECTING -> {
+        if (timeout) {
           return new Classified(FailureKind.TIMEOUT, ErrorType.TIMEOUT, true, false);
         }
         if (e instanceof SSLException) {
@@ -125,9 +126,9 @@ if (timeout) {
         }
         // Refused, unknown host, no route, reset during the handshake.
         return new Classified(FailureKind.UNAVAILABLE, ErrorType.HTTP_ERROR, true, false);
-}
-  default -> {
-if (timeout) {
+      }
+      default -> {
+        if (timeout) {
           return new Classified(FailureKind.TIMEOUT, ErrorType.TIMEOUT, false, false);
         }
         if (e instanceof SSLException || isProtocolError(e)) {
@@ -136,8 +137,8 @@ if (timeout) {
         }
         // Reset, no response, truncated body: the server went away, perhaps mid-request.
         return new Classified(FailureKind.UNAVAILABLE, ErrorType.HTTP_ERROR, false, false);
-}
-}
+      }
+    }
   }
 
   private static boolean isTimeout(Throwable e) {
@@ -169,7 +170,7 @@ if (timeout) {
    *
    * @return the delay, or {@code null} if absent or malformed
    */
-  public static Duration retryAfter(String value, Clock clock) {
+  public static @Nullable Duration retryAfter(@Nullable String value, Clock clock) {
     if (value == null || value.isBlank()) {
       return null;
     }
@@ -180,12 +181,11 @@ if (timeout) {
         return MAX_RETRY_AFTER;
       }
       long seconds = Long.parseLong(v);
-      return seconds >= MAX_RETRY_AFTER.toSeconds()
-          ? MAX_RETRY_AFTER
-          : Duration.ofSeconds(seconds);
+      return seconds >= MAX_RETRY_AFTER.toSeconds() ? MAX_RETRY_AFTER : Duration.ofSeconds(seconds);
     }
     // asctime pads a one-digit day with a second space ("Nov  6"), which DateUtils' pattern lacks.
-    Instant at =
+    // HttpClient returns null for a value none of the formats parses.
+    @Nullable Instant at =
         DateUtils.parseDate(
             v.replaceAll(" {2,}", " "),
             DateUtils.FORMATTER_RFC1123,

@@ -2,6 +2,7 @@ package dev.lifeline.http.internal;
 
 import java.time.Duration;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What {@link DefaultHttpClient} decides about one attempt, as pure functions: whether an answer is
@@ -41,7 +42,8 @@ final class HttpDecisions {
    * @param left the call's time left, or {@code null} without a deadline
    * @return the delay, or {@code null} for none
    */
-  static Duration pushback(int status, Duration retryAfter, Duration left) {
+  static @Nullable Duration pushback(
+      int status, @Nullable Duration retryAfter, @Nullable Duration left) {
     if (status != 429 && status != 503) {
       return null;
     }
@@ -54,7 +56,7 @@ final class HttpDecisions {
    *
    * @param left the time left for the attempt, or {@code null} without a deadline
    */
-  static boolean deadlinePassed(Duration left) {
+  static boolean deadlinePassed(@Nullable Duration left) {
     return left != null && left.compareTo(MIN_ATTEMPT) < 0;
   }
 
@@ -73,7 +75,7 @@ final class HttpDecisions {
    * call timeout).
    */
   static Timeouts timeouts(
-      Duration connect, Duration response, Duration callTimeout, Duration bound) {
+      Duration connect, Duration response, Duration callTimeout, @Nullable Duration bound) {
     if (bound == null) {
       return new Timeouts(connect, response, callTimeout);
     }

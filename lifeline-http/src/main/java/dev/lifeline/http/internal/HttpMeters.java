@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToDoubleFunction;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The meters of one {@link DefaultHttpClient}: its pool and health gauges (removed on close) and
@@ -90,7 +91,7 @@ final class HttpMeters {
   }
 
   /** Counts one attempt; {@code status} is -1 without an answer, {@code type} null on success. */
-  void count(String method, int status, String outcome, ErrorType type) {
+  void count(String method, int status, String outcome, @Nullable ErrorType type) {
     Counter.builder("lifeline.http.requests")
         .description("HTTP attempts by method, status class, outcome and error type")
         .tag("client", name)

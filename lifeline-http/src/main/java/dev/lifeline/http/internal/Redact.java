@@ -1,6 +1,8 @@
 package dev.lifeline.http.internal;
 
 import dev.lifeline.core.spi.Redaction;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps query strings out of logs and messages: API keys and tokens often travel as query
@@ -15,13 +17,18 @@ public final class Redact {
   private Redact() {}
 
   /**
-   * {@code path} with every query value (and any fragment) replaced by {@link Redaction#MASK}, e.g.
-   * {@code /x?api_key=<redacted>&page=<redacted>}; {@code null} stays {@code null}.
+   * {@link #requestPath}, except that {@code null} stays {@code null}: for the message about a path
+   * that is missing.
    */
-  public static String path(String path) {
-    if (path == null) {
-      return null;
-    }
+  public static @Nullable String path(@Nullable String path) {
+    return path == null ? null : requestPath(path);
+  }
+
+  /**
+   * {@code path} with every query value (and any fragment) replaced by {@link Redaction#MASK}, e.g.
+   * {@code /x?api_key=<redacted>&page=<redacted>}.
+   */
+  public static String requestPath(String path) {
     int hash = path.indexOf('#');
     String withoutFragment = hash < 0 ? path : path.substring(0, hash);
     int q = withoutFragment.indexOf('?');
@@ -44,19 +51,30 @@ public final class Redact {
   }
 
   /**
+   * An exception as text for an attempt or a log line: its class and message, without the values of
+   * secret headers (the policy's or the request's own) or of the query of {@code path}.
+   */
+  public static String exception(
+      Throwable e,
+      String path,
+      Map<String, String> policyHeaders,
+      Map<String, String> requestHeaders) {
+    @Nullable String msg = e.getMessage();
+    String text = e.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
+    return scrub(Redaction.scrub(Redaction.scrub(text, policyHeaders), requestHeaders), path);
+  }
+
+  /**
    * {@code text} with the query of {@code path} and each of its values scrubbed, for exception
    * messages that may echo the request URI.
    */
   public static String scrub(String text, String path) {
-    if (text == null || path == null) {
-      return text;
-    }
     int q = path.indexOf('?');
     if (q < 0) {
       return text;
     }
     String query = path.substring(q + 1);
-    String masked = path(path);
+    String masked = requestPath(path);
     String out = text.replace(query, masked.substring(masked.indexOf('?') + 1));
     for (String p : query.split("[&#]")) {
       String value = p.substring(p.indexOf('=') + 1);

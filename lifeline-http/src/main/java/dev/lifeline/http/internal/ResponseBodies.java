@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpEntity;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reading (and not reading) response bodies within their size limits: a whole body for {@code
@@ -23,7 +24,8 @@ final class ResponseBodies {
    * The body of {@code entity}, refusing at once one whose announced length is over {@code max}
    * (-1: no limit); {@code handedOut} as for {@link BodyStream}.
    */
-  static BodyStream body(HttpEntity entity, long max, Exchange handedOut) throws IOException {
+  static BodyStream body(HttpEntity entity, long max, @Nullable Exchange handedOut)
+      throws IOException {
     long announced = entity.getContentLength();
     if (max >= 0 && announced > max) {
       throw ResponseTooLargeException.announced(announced, max);
@@ -55,7 +57,8 @@ final class ResponseBodies {
    * is left unread and its connection discarded after the exchange.
    */
   static void drain(ClassicHttpResponse response) throws IOException {
-    HttpEntity entity = response.getEntity();
+    // HttpClient gives no entity for an answer without a body (HEAD, 204, 304).
+    @Nullable HttpEntity entity = response.getEntity();
     if (entity == null || entity.getContentLength() > ERROR_BODY_DRAIN_BYTES) {
       return;
     }
@@ -70,7 +73,7 @@ final class ResponseBodies {
     }
   }
 
-  static void closeQuietly(ClassicHttpResponse response) {
+  static void closeQuietly(@Nullable ClassicHttpResponse response) {
     if (response == null) {
       return;
     }

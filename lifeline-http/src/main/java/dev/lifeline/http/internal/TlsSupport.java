@@ -2,6 +2,8 @@ package dev.lifeline.http.internal;
 
 import dev.lifeline.http.HttpClientConfig;
 import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.client5.http.ssl.DefaultHostnameVerifier;
@@ -29,20 +31,23 @@ final class TlsSupport {
 
   private static SSLContext sslContext(HttpClientConfig config) {
     SSLContextBuilder b = SSLContextBuilder.create();
+    Optional<KeyStore> trustStore = config.trustStore();
     try {
       if (!config.tlsVerification()) {
         b.loadTrustMaterial(TrustAllStrategy.INSTANCE);
-      } else if (config.trustStore() != null) {
-        b.loadTrustMaterial(config.trustStore(), null);
+      } else if (trustStore.isPresent()) {
+        b.loadTrustMaterial(trustStore.get(), null);
       }
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException(
           "trustStore: unusable for client '" + config.name() + "' (" + e.getMessage() + ")", e);
     }
-    if (config.keyStore() != null) {
-      char[] pw = config.keyPassword();
+    Optional<KeyStore> keyStore = config.keyStore();
+    if (keyStore.isPresent()) {
+      // Set with the key store, and copied for this use only: cleared below.
+      char[] pw = config.keyPassword().orElseThrow();
       try {
-        b.loadKeyMaterial(config.keyStore(), pw);
+        b.loadKeyMaterial(keyStore.get(), pw);
       } catch (GeneralSecurityException e) {
         throw new IllegalArgumentException(
             "clientCertificate: unusable for client '"

@@ -12,10 +12,14 @@
  *       {@code TlsSupport}, {@code BoundedDnsResolver} and {@code CachingDnsResolver}.
  *   <li>One exchange: {@code Exchange} (its phase and deadline), {@code BodyStream} and {@code
  *       ResponseBodies} (bodies within their limits).
- *   <li>{@code HttpMeters}, {@code Redact}.
+ *   <li>Reporting: {@code FailedCalls} (the exception a failed call ends with and its one WARN),
+ *       {@code Redact} (no query value or secret header value in a message), {@code HttpMeters}.
  * </ul>
  *
  * <p>Each class states its thread safety; the client and the resolvers are thread-safe, an {@code
  * Exchange} belongs to one request.
  */
+@NullMarked
 package dev.lifeline.http.internal;
+
+import org.jspecify.annotations.NullMarked;
