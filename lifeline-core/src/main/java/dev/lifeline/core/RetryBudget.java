@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * of 10 retries per second lets a low-traffic client ride out a server restart; set it lower for
  * targets that must never see more than the ratio.
  *
- * <p>Thread-safe; state is guarded by {@code this}.
+ * <p>Thread-safe: its methods synchronize on the budget.
  */
 public final class RetryBudget {
 

@@ -4,9 +4,9 @@ import dev.lifeline.core.FailureKind;
 import dev.lifeline.core.internal.Check;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import java.util.Optional;
 import java.net.ConnectException;
 import java.time.Duration;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -53,7 +53,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The {@code ClientCall} contract over every way a user reaches a Lifeline call: each wiring, stub
  * kind, executor and deadline source, against each fault. Every case asserts that the call returns
- * within its deadline (plus 50 ms), that a non-idempotent handler ran at most once, and that no
+ * within its deadline (plus 150 ms), that a non-idempotent handler ran at most once, and that no
  * logical call is left in flight (which would hold a breaker permit).
  *
  * <p>The servers are real Netty servers on 127.0.0.1; a "down" target is a loopback port nothing
@@ -62,7 +62,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CallContractMatrixTest {
 
   private static final Duration DEADLINE = Duration.ofMillis(200);
-  private static final long MARGIN_MS = 50;
+  // How late past its deadline a call may end and still count as bounded by it. A call that ignores
+  // its deadline hangs for seconds (until the server answers or the test's timeout); 150 ms covers
+  // a
+  // cold test JVM's first call and a busy 2-core machine (50 ms failed about one run in five).
+  private static final long MARGIN_MS = 150;
 
   /** A method that is not marked idempotent in its descriptor: it must never run twice. */
   static final MethodDescriptor<String, String> CREATE = method("Create", false, false);

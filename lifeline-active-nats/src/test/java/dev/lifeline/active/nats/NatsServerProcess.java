@@ -2,7 +2,7 @@ package dev.lifeline.active.nats;
 
 import static org.awaitility.Awaitility.await;
 
-import java.io.File;
+import dev.lifeline.testing.NatsCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -31,7 +31,7 @@ final class NatsServerProcess implements AutoCloseable {
   }
 
   static NatsServerProcess start(String... extraArgs) {
-    String bin = findBinary();
+    String bin = NatsCluster.findBinary();
     try {
       int port;
       try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -44,24 +44,6 @@ final class NatsServerProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  /** Fails (never skips) when the binary is missing, saying how to install it. */
-  static String findBinary() {
-    String path = System.getenv().getOrDefault("PATH", "");
-    Stream<String> dirs =
-        Stream.concat(
-            Stream.of(path.split(File.pathSeparator)), Stream.of("/usr/sbin", "/usr/bin"));
-    return dirs.map(d -> Path.of(d, "nats-server"))
-        .filter(Files::isExecutable)
-        .map(Path::toString)
-        .findFirst()
-        .orElseThrow(
-            () ->
-                new AssertionError(
-                    "nats-server not found on PATH, /usr/sbin or /usr/bin: the NATS lease-store"
-                        + " tests need it. Install it with `apt-get install nats-server`"
-                        + " (./lifeline test does this)."));
   }
 
   String url() {

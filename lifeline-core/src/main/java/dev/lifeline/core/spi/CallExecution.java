@@ -10,6 +10,8 @@ import dev.lifeline.core.RetryBudget;
 import dev.lifeline.core.RetryPolicy;
 import dev.lifeline.core.StopReason;
 import dev.lifeline.core.Ticker;
+import dev.lifeline.core.internal.BreakerVerdict;
+import dev.lifeline.core.internal.CallLog;
 import dev.lifeline.core.internal.CoreAccess;
 import dev.lifeline.core.internal.MethodMeters;
 import dev.lifeline.core.internal.PolicyRuntime;
@@ -24,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * One logical call in progress: the engine a transport drives attempt by attempt.
@@ -319,12 +320,11 @@ public final class CallExecution {
     long duration = endAttempt();
     FailureKind kind = outcome.kind();
     if (heldBreaker != null) {
-      if (kind.isBreakerIgnored() || outcome.isLocal()) {
-        heldBreaker.releasePermission();
-      } else if (kind.isBreakerFailure()) {
-        heldBreaker.onError(duration, TimeUnit.NANOSECONDS, new BreakerFailure(kind));
-      } else {
-        heldBreaker.onSuccess(duration, TimeUnit.NANOSECONDS);
+      switch (BreakerVerdict.of(kind, outcome.isLocal())) {
+        case RELEASE -> heldBreaker.releasePermission();
+        case FAILURE ->
+            heldBreaker.onError(duration, TimeUnit.NANOSECONDS, new BreakerFailure(kind));
+        case SUCCESS -> heldBreaker.onSuccess(duration, TimeUnit.NANOSECONDS);
       }
       heldBreaker = null;
     }
@@ -473,38 +473,12 @@ public final class CallExecution {
       return;
     }
     failureLogged = true;
-    LoggingEventBuilder event =
-        log.atWarn()
-            .addKeyValue("service", policy.service())
-            .addKeyValue("target", target)
-            .addKeyValue("method", method)
-            .addKeyValue("attempts", attempts.size())
-            .addKeyValue("elapsed_ms", report.elapsed().toMillis())
-            .addKeyValue("stop_reason", report.stopReason())
-            .addKeyValue("last_status", report.lastStatus())
-            .addKeyValue("headers", Redaction.redactHeaders(policy.headers()));
-    if (errorType != null) {
-      event = event.addKeyValue("error_type", errorType);
-    }
-    for (Map.Entry<String, ?> f : fields.entrySet()) {
-      event = event.addKeyValue(f.getKey(), f.getValue());
-    }
-    if (error != null) {
-      event = event.setCause(error);
-    }
-    event.log(report.message());
+    CallLog.failed(
+        log, report, Redaction.redactHeaders(policy.headers()), errorType, error, fields);
   }
 
   private void logAttempt(Attempt a) {
-    log.atDebug()
-        .addKeyValue("service", policy.service())
-        .addKeyValue("target", target)
-        .addKeyValue("method", method)
-        .addKeyValue("attempt", a.number())
-        .addKeyValue("status", a.status())
-        .addKeyValue("delay_before_ms", a.delayBefore().toMillis())
-        .addKeyValue("duration_ms", a.duration().toMillis())
-        .log("attempt finished");
+    CallLog.attempt(log, policy.service(), target, method, a);
   }
 
   /** What the breaker records for a failed attempt; carries no stack trace. */
