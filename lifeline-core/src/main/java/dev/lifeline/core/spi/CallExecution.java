@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * routing step; this class adds only the budget, the breaker, metrics and logs around it.
  *
  * <p>Thread-safe: methods are synchronized, so attempts may be driven from different threads
- * (callbacks), one at a time. The mutable fields are guarded by {@code this}.
+ * (callbacks), one at a time; the mutable fields are {@code @GuardedBy("this")}.
  */
 public final class CallExecution {
 
