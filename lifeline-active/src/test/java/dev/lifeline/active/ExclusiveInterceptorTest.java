@@ -74,6 +74,11 @@ class ExclusiveInterceptorTest {
   }
 
   private ManagedChannel serve(ActiveMember m, Duration electionWait) throws IOException {
+    return serve(m, electionWait, TestGroupService.definition(m.id(), checker));
+  }
+
+  private ManagedChannel serve(
+      ActiveMember m, Duration electionWait, ServerServiceDefinition service) throws IOException {
     String name = "exclusive-" + m.id() + "-" + System.identityHashCode(this);
     ExclusiveInterceptor interceptor =
         ExclusiveInterceptor.builder(m)
@@ -84,9 +89,7 @@ class ExclusiveInterceptorTest {
     servers.add(
         InProcessServerBuilder.forName(name)
             .directExecutor()
-            .addService(
-                ServerInterceptors.intercept(
-                    TestGroupService.definition(m.id(), checker), interceptor))
+            .addService(ServerInterceptors.intercept(service, interceptor))
             .build()
             .start());
     ManagedChannel ch = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -137,7 +140,6 @@ class ExclusiveInterceptorTest {
     ActiveMember b = member("b");
     b.start();
     clock.runDueTasks();
-    String name = "exclusive-throwing-" + System.identityHashCode(this);
     ServerServiceDefinition throwing =
         ServerServiceDefinition.builder("lifeline.test.Group")
             .addMethod(
@@ -146,21 +148,7 @@ class ExclusiveInterceptorTest {
                   throw new IllegalStateException("handler broke at start");
                 })
             .build();
-    servers.add(
-        InProcessServerBuilder.forName(name)
-            .directExecutor()
-            .addService(
-                ServerInterceptors.intercept(
-                    throwing,
-                    ExclusiveInterceptor.builder(b)
-                        .exclusive(TestGroupService.PROCESS)
-                        .electionWait(Duration.ofMillis(500))
-                        .meterRegistry(registry)
-                        .build()))
-            .build()
-            .start());
-    ManagedChannel toB = InProcessChannelBuilder.forName(name).directExecutor().build();
-    channels.add(toB);
+    ManagedChannel toB = serve(b, Duration.ofMillis(500), throwing);
     a.close();
 
     Future<String> call = process(toB);

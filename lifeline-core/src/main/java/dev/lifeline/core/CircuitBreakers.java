@@ -43,12 +43,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class CircuitBreakers {
 
+  /** The only disabled instance: it holds an empty registry and makes no breaker. */
   private static final CircuitBreakers DISABLED = new CircuitBreakers(null);
-
-  /**
-   * Whether these are {@link #disabled()}: they then hold an empty registry and make no breaker.
-   */
-  private final boolean disabled;
 
   /** A slow-call threshold no call reaches: Resilience4j has no switch to turn the rule off. */
   private static final Duration SLOW_CALLS_OFF = Duration.ofDays(3650);
@@ -61,14 +57,12 @@ public final class CircuitBreakers {
 
   private CircuitBreakers(@Nullable Builder b) {
     if (b == null) {
-      this.disabled = true;
       this.config = CircuitBreakerConfig.ofDefaults();
       this.registry = CircuitBreakerRegistry.of(config);
       this.perMethod = false;
       this.meters = Metrics.globalRegistry;
       return;
     }
-    this.disabled = false;
     CircuitBreakerConfig.Builder cb =
         CircuitBreakerConfig.custom()
             .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
@@ -105,7 +99,7 @@ public final class CircuitBreakers {
 
   /** Whether these are {@link #disabled()}. */
   public boolean isDisabled() {
-    return disabled;
+    return this == DISABLED;
   }
 
   /** The Resilience4j registry holding the breakers, for monitoring; empty if disabled. */
@@ -130,7 +124,7 @@ public final class CircuitBreakers {
    * @throws IllegalStateException if disabled
    */
   public CircuitBreaker breaker(String service, String target, String method) {
-    if (disabled) {
+    if (isDisabled()) {
       throw new IllegalStateException("circuit breakers are disabled");
     }
     String scope = perMethod ? method : ALL_METHODS;
